@@ -1,0 +1,160 @@
+package quorum
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quorumlock/quorumlock/clock"
+	"github.com/quorumlock/quorumlock/fencing"
+)
+
+// maxStaleRounds bounds the rounds of one attempt that retry a proposal refused as stale.
+const maxStaleRounds = 4
+
+// TryAcquire makes one attempt to take the named lock. It returns as soon as a majority of the
+// nodes granted (never waiting for stragglers) or a majority has become impossible. On failure
+// it cleans up what the attempt may have set, on every node, in the background, and returns an
+// error wrapping ErrNotAcquired (someone else holds it), ErrUnavailable (too few nodes answered)
+// or ctx.Err(), joined with a *NodeError for each node that failed.
+func (l *Locker) TryAcquire(ctx context.Context, name string) (*Lease, error) {
+	le, _, err := l.tryAcquire(ctx, name, "")
+	return le, err
+}
+
+// tryAcquire is one attempt; replace is the owner of the caller's previous attempt at name,
+// whose leftovers may be overwritten. It also returns the owner it used.
+func (l *Locker) tryAcquire(ctx context.Context, name, replace string) (*Lease, string, error) {
+	if err := validateName(name); err != nil {
+		return nil, "", err
+	}
+	if err := l.enter(); err != nil {
+		return nil, "", err
+	}
+	defer l.tasks.Done()
+	start := l.opts.Clock.Now()
+	le, owner, err := l.attempt(ctx, name, replace)
+	ev := Event{Kind: EventAcquire, Name: name, Duration: l.opts.Clock.Since(start), Err: err}
+	if le != nil {
+		ev.Token = le.token
+	}
+	l.opts.Observer.Observe(ev)
+	return le, owner, err
+}
+
+func (l *Locker) attempt(ctx context.Context, name, replace string) (*Lease, string, error) {
+	req := AcquireRequest{
+		Keys:        keysFor(l.opts.KeyPrefix, name),
+		Owner:       randomID(),
+		TTL:         l.opts.TTL,
+		Replace:     replace,
+		Incarnation: randomID(),
+		Quarantine:  l.opts.Quarantine,
+	}
+	mayHold := make([]bool, len(l.nodes))
+	var above fencing.Token
+	for round := 1; ; round++ {
+		req.Token = l.propose(above)
+		start := l.opts.Clock.Now()
+		v := l.acquireRound(ctx, name, req, mayHold)
+		if v.won {
+			elapsed := l.opts.Clock.Since(start)
+			if clock.Validity(l.opts.TTL, elapsed, l.opts.DriftFactor) > 0 {
+				return l.newLease(name, req, start), req.Owner, nil
+			}
+			l.cleanup(ctx, req.Keys, req.Owner, mayHold)
+			return nil, req.Owner, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
+				ErrNotAcquired, name, elapsed, l.opts.TTL)
+		}
+		if err := ctx.Err(); err != nil {
+			l.cleanup(ctx, req.Keys, req.Owner, mayHold)
+			return nil, req.Owner, fmt.Errorf("quorum: acquire %q: %w", name, err)
+		}
+		if v.held == 0 && v.stale > 0 && round < maxStaleRounds {
+			// Our proposal was below some node's counter: retry at once above every counter seen.
+			l.opts.Observer.Observe(Event{Kind: EventTokenRefused, Name: name, Token: req.Token})
+			above = v.maxCounter
+			continue
+		}
+		l.cleanup(ctx, req.Keys, req.Owner, mayHold)
+		return nil, req.Owner, v.failure(name)
+	}
+}
+
+// acquireVotes is what one round of an attempt decided.
+type acquireVotes struct {
+	won         bool
+	held, stale int
+	maxCounter  fencing.Token
+	nodeErrs    []error
+}
+
+func (v acquireVotes) failure(name string) error {
+	if v.held > 0 {
+		return outcome(fmt.Errorf("%w: %q is held by another owner", ErrNotAcquired, name), v.nodeErrs)
+	}
+	return outcome(fmt.Errorf("%w: %q", ErrUnavailable, name), v.nodeErrs)
+}
+
+// acquireRound sends req to every node and returns at the majority or as soon as a majority is
+// impossible. mayHold[i] is set for every node that may hold our key when the round returns:
+// all but those that answered with a refusal in this round and never granted before. Late
+// replies are drained in the background, where amnesic nodes get healed.
+func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, mayHold []bool) acquireVotes {
+	results := broadcast(l, ctx, "acquire", func(ctx context.Context, n Node) (AcquireReply, error) {
+		return n.Acquire(ctx, req)
+	})
+	var v acquireVotes
+	granted := make([]bool, len(l.nodes))
+	replies := make([]result[AcquireReply], 0, len(l.nodes))
+	t := newTally(len(l.nodes))
+	for !t.won() && !t.lost() {
+		r := <-results // every node call ends by NodeTimeout
+		replies = append(replies, r)
+		granted[r.node] = r.err == nil && r.reply.Status == Granted
+		t.add(granted[r.node])
+		l.countReply(&v, name, r)
+	}
+	for i := range mayHold {
+		answered := false
+		for _, r := range replies {
+			answered = answered || (r.node == i && r.err == nil)
+		}
+		mayHold[i] = mayHold[i] || granted[i] || !answered
+	}
+	v.won = t.won()
+	pending := t.pending
+	l.goBackground(func() { l.afterRound(req, replies, results, pending) })
+	return v
+}
+
+// countReply folds one node's answer into the round's votes.
+func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]) {
+	n := l.nodes[r.node]
+	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.Name(), Op: "acquire",
+		Status: r.reply.Status, Duration: r.elapsed, Err: r.err})
+	if r.err != nil {
+		v.nodeErrs = append(v.nodeErrs, r.err)
+		return
+	}
+	switch r.reply.Status {
+	case Granted:
+	case Held:
+		v.held++
+	case Stale:
+		v.stale++
+		v.maxCounter = max(v.maxCounter, r.reply.Counter)
+	case Amnesic:
+		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire", Err: ErrNodeAmnesic})
+	default:
+		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",
+			Err: fmt.Errorf("request refused: %v", r.reply.Status)})
+	}
+}
+
+// afterRound waits for the round's stragglers and heals the amnesic nodes the round met.
+func (l *Locker) afterRound(req AcquireRequest, replies []result[AcquireReply], rest <-chan result[AcquireReply], pending int) {
+	for ; pending > 0; pending-- {
+		replies = append(replies, <-rest)
+	}
+	l.healFrom(req.Keys.Meta, replies)
+}

@@ -1,0 +1,99 @@
+package quorum
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Dial connects to the Redis servers at urls and returns a Locker over them; Close closes the
+// connections. URLs have the form redis://[user:password@]host:port[/db] or rediss:// for TLS.
+// Every call to a node is bounded by Options.NodeTimeout: go-redis's own multi-second read
+// timeout never applies. Dial fails, naming the URL, if a URL is malformed, if fewer than a
+// majority of the servers answer, or if two URLs reach the same server (same run_id), which
+// would silently destroy the independence a majority relies on.
+func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("%w: no node URLs", ErrInvalidOptions)
+	}
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	nodes := make([]Node, 0, len(urls))
+	closeAll := func() {
+		for _, n := range nodes {
+			_ = n.Close()
+		}
+	}
+	for _, u := range urls {
+		n, err := dialNode(u, opts)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	if err := checkIndependent(ctx, nodes, opts); err != nil {
+		closeAll()
+		return nil, err
+	}
+	l, err := New(nodes, opts)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	l.owned = true
+	return l, nil
+}
+
+// dialNode parses one URL and makes a client whose calls are bounded by NodeTimeout.
+func dialNode(rawURL string, opts Options) (*RedisNode, error) {
+	ro, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: node URL %q: %w", ErrInvalidOptions, redactURL(rawURL), err)
+	}
+	ro.ContextTimeoutEnabled = true
+	ro.DialTimeout = opts.NodeTimeout
+	ro.ReadTimeout = opts.NodeTimeout
+	ro.WriteTimeout = opts.NodeTimeout
+	ro.MaxRetries = -1 // the lock retries whole attempts itself, within its own deadlines
+	name := ro.Addr + "/" + strconv.Itoa(ro.DB)
+	return NewRedisNode(name, redis.NewClient(ro)), nil
+}
+
+// redactURL hides the password of a URL for error messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// checkIndependent requires a majority of nodes to answer and no two to share a run_id.
+func checkIndependent(ctx context.Context, nodes []Node, opts Options) error {
+	byRunID := make(map[string]string)
+	var errs []error
+	for _, n := range nodes {
+		nctx, cancel := context.WithTimeout(ctx, 4*opts.NodeTimeout)
+		info, err := n.Inspect(nctx, opts.KeyPrefix)
+		cancel()
+		if err != nil {
+			errs = append(errs, &NodeError{Node: n.Name(), Op: "dial", Err: err})
+			continue
+		}
+		if other, dup := byRunID[info.RunID]; dup {
+			return fmt.Errorf("%w: %s and %s reach the same Redis server (run_id %s); the nodes must be independent",
+				ErrInvalidOptions, other, n.Name(), info.RunID)
+		}
+		byRunID[info.RunID] = n.Name()
+	}
+	if len(nodes)-len(errs) < majority(len(nodes)) {
+		return outcome(fmt.Errorf("%w: only %d of %d nodes answered", ErrUnavailable, len(nodes)-len(errs), len(nodes)), errs)
+	}
+	return nil
+}

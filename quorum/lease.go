@@ -1,0 +1,156 @@
+package quorum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/quorumlock/quorumlock/clock"
+	"github.com/quorumlock/quorumlock/fencing"
+)
+
+// Lease is one grant of a named lock. It is safe for concurrent use. Its token is unique to this
+// grant and greater than the token of every earlier grant of the name: pass it to the store the
+// lock protects, which must refuse older tokens (package fencing).
+//
+// The lease holds until ValidUntil, which Extend moves forward. Done is closed the moment the
+// lease is released, its validity runs out, or it is lost; Err then says which.
+type Lease struct {
+	l     *Locker
+	name  string
+	keys  Keys
+	owner string
+	token fencing.Token
+
+	mu         sync.Mutex
+	validUntil time.Time // on the Locker's clock, with its monotonic reading
+	err        error     // nil while held; wraps ErrReleased or ErrLeaseLost after
+	expiry     clock.Timer
+	done       chan struct{}
+	keepAlive  *keepAlive // non-nil while auto-extension runs
+}
+
+func (l *Locker) newLease(name string, req AcquireRequest, start time.Time) *Lease {
+	le := &Lease{
+		l:          l,
+		name:       name,
+		keys:       req.Keys,
+		owner:      req.Owner,
+		token:      req.Token,
+		validUntil: l.validUntil(start),
+		done:       make(chan struct{}),
+	}
+	le.mu.Lock()
+	le.armExpiry()
+	le.mu.Unlock()
+	return le
+}
+
+// validUntil returns the end of validity of keys set with TTL by a round that started at start:
+// start + TTL − drift. The key set earliest expires no sooner than start + TTL on the node.
+func (l *Locker) validUntil(start time.Time) time.Time {
+	return start.Add(l.opts.TTL - clock.Drift(l.opts.TTL, l.opts.DriftFactor))
+}
+
+// Name returns the lock's name.
+func (le *Lease) Name() string { return le.name }
+
+// Token returns the fencing token of this grant.
+func (le *Lease) Token() fencing.Token { return le.token }
+
+// ValidUntil returns the time until which the lease is guaranteed, on the Locker's clock.
+// Compare it only with that clock's Now (it carries a monotonic reading on the real clock).
+func (le *Lease) ValidUntil() time.Time {
+	le.mu.Lock()
+	defer le.mu.Unlock()
+	return le.validUntil
+}
+
+// Done returns a channel that is closed once the lease is released, expired or lost. It is
+// never closed while the lease is still guaranteed.
+func (le *Lease) Done() <-chan struct{} { return le.done }
+
+// Err returns nil while the lease holds, an error wrapping ErrReleased after Release, and one
+// wrapping ErrLeaseLost after its validity ran out or a majority stopped holding it.
+func (le *Lease) Err() error {
+	le.mu.Lock()
+	defer le.mu.Unlock()
+	return le.err
+}
+
+// armExpiry schedules the local end of validity. le.mu must be held.
+func (le *Lease) armExpiry() {
+	if le.expiry != nil {
+		le.expiry.Stop()
+	}
+	d := le.validUntil.Sub(le.l.opts.Clock.Now())
+	le.expiry = le.l.opts.Clock.AfterFunc(d, le.checkExpiry)
+}
+
+// checkExpiry ends the lease if its validity has run out (the timer may be an old one).
+func (le *Lease) checkExpiry() {
+	le.mu.Lock()
+	defer le.mu.Unlock()
+	if le.err != nil || le.l.opts.Clock.Now().Before(le.validUntil) {
+		return
+	}
+	le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %v", ErrLeaseLost, le.name, le.validUntil))
+}
+
+// loseLocked ends a held lease as lost and cleans its keys up. le.mu must be held.
+func (le *Lease) loseLocked(err error) {
+	if le.err != nil {
+		return
+	}
+	le.err = err
+	le.expiry.Stop()
+	close(le.done)
+	le.l.opts.Observer.Observe(Event{Kind: EventLeaseLost, Name: le.name, Token: le.token, Err: err})
+	le.l.cleanup(context.Background(), le.keys, le.owner, allNodes(len(le.l.nodes)))
+}
+
+func allNodes(n int) []bool {
+	all := make([]bool, n)
+	for i := range all {
+		all[i] = true
+	}
+	return all
+}
+
+// Release ends the lease: it stops auto-extension first (no refresh happens after Release
+// returns), then deletes the lock's key on every node where it still holds this lease's owner,
+// never touching another owner's key. It runs on a context of its own with CleanupTimeout, so a
+// cancelled ctx still releases. Release is idempotent; it returns the per-node errors, joined,
+// if some node could not be reached (its key then expires by itself).
+func (le *Lease) Release(ctx context.Context) error {
+	le.mu.Lock()
+	if le.err == nil {
+		le.err = fmt.Errorf("%w: %q", ErrReleased, le.name)
+		le.expiry.Stop()
+		close(le.done)
+	}
+	ka := le.keepAlive
+	le.keepAlive = nil
+	le.mu.Unlock()
+	if ka != nil {
+		ka.stop()
+	}
+	if err := le.l.enter(); err != nil {
+		return err
+	}
+	defer le.l.tasks.Done()
+	base, cancel := context.WithTimeout(context.WithoutCancel(ctx), le.l.opts.CleanupTimeout)
+	defer cancel()
+	results := broadcast(le.l, base, "release", func(ctx context.Context, n Node) (bool, error) {
+		return n.Release(ctx, ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL()})
+	})
+	var errs []error
+	for range le.l.nodes {
+		if r := <-results; r.err != nil {
+			errs = append(errs, r.err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,139 @@
+package quorum
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/quorumlock/quorumlock/fencing"
+)
+
+// Locker hands out leases on named locks held by a majority of its nodes. One Locker serves any
+// number of names and goroutines: it is safe for concurrent use. Create it with Dial or New and
+// stop it with Close.
+type Locker struct {
+	nodes []Node
+	opts  Options
+	owned bool // Close closes the nodes (they were created by Dial)
+
+	mu     sync.RWMutex // guards closed against tasks.Add
+	closed bool
+	tasks  sync.WaitGroup // every goroutine the Locker starts, and every call in progress
+
+	bg     context.Context // cancelled by Close: stops keep-alives
+	stopBg context.CancelFunc
+
+	lastProposal atomic.Uint64
+	healing      []atomic.Bool // per node: a heal is in flight
+}
+
+// New returns a Locker over nodes, which must be independent Redis servers (never two URLs of
+// the same server) used by every client of these locks in the same order. It validates opts.
+// The caller keeps ownership of the nodes: Close does not close them.
+func New(nodes []Node, opts Options) (*Locker, error) {
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("%w: no nodes", ErrInvalidOptions)
+	}
+	for i, n := range nodes {
+		if n == nil {
+			return nil, fmt.Errorf("%w: node %d is nil", ErrInvalidOptions, i)
+		}
+	}
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	bg, stop := context.WithCancel(context.Background())
+	return &Locker{
+		nodes:   append([]Node(nil), nodes...),
+		opts:    opts,
+		bg:      bg,
+		stopBg:  stop,
+		healing: make([]atomic.Bool, len(nodes)),
+	}, nil
+}
+
+// Options returns the Locker's options with every default filled in.
+func (l *Locker) Options() Options { return l.opts }
+
+// Nodes returns the names of the Locker's nodes, in order.
+func (l *Locker) Nodes() []string {
+	names := make([]string, len(l.nodes))
+	for i, n := range l.nodes {
+		names[i] = n.Name()
+	}
+	return names
+}
+
+// Close stops the keep-alives of every lease, waits for every call, clean-up and heal in
+// progress (each bounded by its own timeout), and closes the nodes if Dial created them. Leases
+// still held are not released: their keys expire. Calls after Close return ErrClosed.
+func (l *Locker) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	l.stopBg()
+	l.tasks.Wait()
+	if !l.owned {
+		return nil
+	}
+	var errs []error
+	for _, n := range l.nodes {
+		if err := n.Close(); err != nil {
+			errs = append(errs, &NodeError{Node: n.Name(), Op: "close", Err: err})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// enter registers a call or goroutine in progress; it fails once the Locker is closed.
+// Every successful enter is paired with l.tasks.Done().
+func (l *Locker) enter() error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	l.tasks.Add(1)
+	return nil
+}
+
+// goBackground runs f in a goroutine tracked by Close; after Close it does nothing.
+func (l *Locker) goBackground(f func()) {
+	if l.enter() != nil {
+		return
+	}
+	go func() {
+		defer l.tasks.Done()
+		f()
+	}()
+}
+
+// propose returns a token proposal: the larger of the wall clock in Unix microseconds and
+// above, and always above every earlier proposal of this Locker. Tokens need no clock to be
+// correct (nodes refuse proposals at or below their counters); the clock only makes refusals rare.
+func (l *Locker) propose(above fencing.Token) fencing.Token {
+	now := fencing.Token(l.opts.Clock.Now().UnixMicro())
+	for {
+		last := l.lastProposal.Load()
+		t := max(now, above+1, fencing.Token(last)+1)
+		if l.lastProposal.CompareAndSwap(last, uint64(t)) {
+			return t
+		}
+	}
+}
+
+// randomID returns 128 bits from crypto/rand in hex: owners and incarnations.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,134 @@
+package quorum
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/quorumlock/quorumlock/clock"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	DefaultTTL           = 10 * time.Second
+	DefaultDriftFactor   = 0.01
+	DefaultNodeTimeout   = 50 * time.Millisecond
+	DefaultKeyPrefix     = "quorumlock:"
+	DefaultRetryDelayMin = 5 * time.Millisecond
+	DefaultRetryDelayMax = 100 * time.Millisecond
+)
+
+// Options configures a Locker. The zero value of every field means its documented default.
+type Options struct {
+	// TTL is how long a grant (and each extension) lasts on the nodes. Default DefaultTTL (10 s).
+	TTL time.Duration
+	// DriftFactor is the fraction of TTL allowed for clock drift between the client and the
+	// nodes, in [0, 0.5); validity = TTL − elapsed − (TTL × DriftFactor + 2 ms).
+	// Zero means DefaultDriftFactor (0.01).
+	DriftFactor float64
+	// NodeTimeout bounds every single call to one node; it must be well below TTL.
+	// Default: DefaultNodeTimeout (50 ms), or TTL/10 if that is smaller.
+	NodeTimeout time.Duration
+	// KeyPrefix starts every key the lock writes. Default DefaultKeyPrefix ("quorumlock:").
+	KeyPrefix string
+	// Clock is the source of time. Default clock.Real().
+	Clock clock.Clock
+	// RetryDelayMin and RetryDelayMax bound the jittered, exponentially growing pause of
+	// Acquire between attempts. Defaults 5 ms and 100 ms.
+	RetryDelayMin, RetryDelayMax time.Duration
+	// ExtendInterval is how often Do extends its lease. Default TTL/3.
+	ExtendInterval time.Duration
+	// Quarantine is how long a node that lost its data refuses grants before it may be healed.
+	// It must be at least the longest TTL that any client of these nodes uses. Default: TTL.
+	Quarantine time.Duration
+	// CleanupTimeout bounds the clean-up of a failed, cancelled or released attempt, which runs
+	// on a context of its own (never the caller's cancelled one). Default: 4 × NodeTimeout.
+	CleanupTimeout time.Duration
+	// Observer receives events about attempts, grants and nodes. Default: none.
+	Observer Observer
+}
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.TTL == 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.DriftFactor == 0 {
+		o.DriftFactor = DefaultDriftFactor
+	}
+	if o.NodeTimeout == 0 {
+		o.NodeTimeout = min(DefaultNodeTimeout, o.TTL/10)
+	}
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = DefaultKeyPrefix
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.RetryDelayMin == 0 {
+		o.RetryDelayMin = DefaultRetryDelayMin
+	}
+	if o.RetryDelayMax == 0 {
+		o.RetryDelayMax = max(DefaultRetryDelayMax, o.RetryDelayMin)
+	}
+	if o.ExtendInterval == 0 {
+		o.ExtendInterval = o.TTL / 3
+	}
+	if o.Quarantine == 0 {
+		o.Quarantine = o.TTL
+	}
+	if o.CleanupTimeout == 0 {
+		o.CleanupTimeout = 4 * o.NodeTimeout
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	return o
+}
+
+// validate reports every field that is out of range or in conflict with another, in one error
+// that wraps ErrInvalidOptions.
+func (o Options) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	if o.TTL <= 0 {
+		bad("TTL is %v, must be positive", o.TTL)
+	}
+	if o.DriftFactor < 0 || o.DriftFactor >= 0.5 {
+		bad("DriftFactor is %v, must be in [0, 0.5)", o.DriftFactor)
+	}
+	if o.NodeTimeout <= 0 {
+		bad("NodeTimeout is %v, must be positive", o.NodeTimeout)
+	}
+	if o.TTL > 0 && o.NodeTimeout >= o.TTL {
+		bad("NodeTimeout (%v) must be less than TTL (%v)", o.NodeTimeout, o.TTL)
+	}
+	if o.TTL > 0 && o.NodeTimeout > 0 && clock.Validity(o.TTL, o.NodeTimeout, o.DriftFactor) <= 0 {
+		bad("TTL (%v) leaves no validity after NodeTimeout (%v) and drift (%v)",
+			o.TTL, o.NodeTimeout, clock.Drift(o.TTL, o.DriftFactor))
+	}
+	if o.TTL%time.Millisecond != 0 || o.TTL > 0 && o.TTL < 10*time.Millisecond {
+		bad("TTL (%v) must be a whole number of milliseconds, at least 10ms", o.TTL)
+	}
+	if o.RetryDelayMin < 0 || o.RetryDelayMax < o.RetryDelayMin {
+		bad("RetryDelayMin (%v) and RetryDelayMax (%v) must satisfy 0 <= min <= max", o.RetryDelayMin, o.RetryDelayMax)
+	}
+	if o.ExtendInterval <= 0 || o.ExtendInterval >= o.TTL {
+		bad("ExtendInterval (%v) must be positive and less than TTL (%v)", o.ExtendInterval, o.TTL)
+	}
+	if o.Quarantine < o.TTL {
+		bad("Quarantine (%v) must be at least TTL (%v)", o.Quarantine, o.TTL)
+	}
+	if o.CleanupTimeout <= 0 {
+		bad("CleanupTimeout is %v, must be positive", o.CleanupTimeout)
+	}
+	if len(o.KeyPrefix) > 128 {
+		bad("KeyPrefix is %d bytes, at most 128", len(o.KeyPrefix))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidOptions, errors.Join(errs...))
+}
