@@ -149,9 +149,9 @@ type HealResult int
 
 // The answers of a node to a HealRequest.
 const (
-	Healed        HealResult = 1  // the node now grants again
-	NotAmnesic    HealResult = 0  // already healed, or a different incarnation: nothing done
-	StillWaiting  HealResult = -1 // the quarantine has not passed yet on the node's clock
+	Healed       HealResult = 1  // the node now grants again
+	NotAmnesic   HealResult = 0  // already healed, or a different incarnation: nothing done
+	StillWaiting HealResult = -1 // the quarantine has not passed yet on the node's clock
 )
 
 // NodeInfo is what a node says about itself, for Locker.Inspect.
