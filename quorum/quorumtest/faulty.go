@@ -21,6 +21,7 @@ type FaultyNode struct {
 	stalled  chan struct{} // non-nil while stalled; closed by Resume
 	delay    time.Duration
 	fail     bool
+	failOps  map[string]bool
 	lose     bool
 	queued   sync.WaitGroup // requests held by a stall, still to run
 	requests int
@@ -59,6 +60,17 @@ func (f *FaultyNode) SetDelay(d time.Duration) { f.mu.Lock(); f.delay = d; f.mu.
 // SetFail makes every request fail with ErrInjected without reaching the node.
 func (f *FaultyNode) SetFail(on bool) { f.mu.Lock(); f.fail = on; f.mu.Unlock() }
 
+// SetFailOp makes requests of one operation ("acquire", "extend", "release", "heal",
+// "inspect") fail with ErrInjected without reaching the node.
+func (f *FaultyNode) SetFailOp(op string, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failOps == nil {
+		f.failOps = make(map[string]bool)
+	}
+	f.failOps[op] = on
+}
+
 // SetLoseReplies makes every request reach the node and take effect, but its reply is lost:
 // the caller gets ErrInjected.
 func (f *FaultyNode) SetLoseReplies(on bool) { f.mu.Lock(); f.lose = on; f.mu.Unlock() }
@@ -74,36 +86,36 @@ func (f *FaultyNode) Close() error { f.queued.Wait(); return f.inner.Close() }
 
 // Acquire passes the request through the faults.
 func (f *FaultyNode) Acquire(ctx context.Context, req quorum.AcquireRequest) (quorum.AcquireReply, error) {
-	return through(f, ctx, func(ctx context.Context) (quorum.AcquireReply, error) { return f.inner.Acquire(ctx, req) })
+	return through(f, ctx, "acquire", func(ctx context.Context) (quorum.AcquireReply, error) { return f.inner.Acquire(ctx, req) })
 }
 
 // Extend passes the request through the faults.
 func (f *FaultyNode) Extend(ctx context.Context, req quorum.ExtendRequest) (bool, error) {
-	return through(f, ctx, func(ctx context.Context) (bool, error) { return f.inner.Extend(ctx, req) })
+	return through(f, ctx, "extend", func(ctx context.Context) (bool, error) { return f.inner.Extend(ctx, req) })
 }
 
 // Release passes the request through the faults.
 func (f *FaultyNode) Release(ctx context.Context, req quorum.ReleaseRequest) (bool, error) {
-	return through(f, ctx, func(ctx context.Context) (bool, error) { return f.inner.Release(ctx, req) })
+	return through(f, ctx, "release", func(ctx context.Context) (bool, error) { return f.inner.Release(ctx, req) })
 }
 
 // Heal passes the request through the faults.
 func (f *FaultyNode) Heal(ctx context.Context, req quorum.HealRequest) (quorum.HealResult, error) {
-	return through(f, ctx, func(ctx context.Context) (quorum.HealResult, error) { return f.inner.Heal(ctx, req) })
+	return through(f, ctx, "heal", func(ctx context.Context) (quorum.HealResult, error) { return f.inner.Heal(ctx, req) })
 }
 
 // Inspect passes the request through the faults.
 func (f *FaultyNode) Inspect(ctx context.Context, prefix string) (quorum.NodeInfo, error) {
-	return through(f, ctx, func(ctx context.Context) (quorum.NodeInfo, error) { return f.inner.Inspect(ctx, prefix) })
+	return through(f, ctx, "inspect", func(ctx context.Context) (quorum.NodeInfo, error) { return f.inner.Inspect(ctx, prefix) })
 }
 
 // through applies the current faults to one request.
-func through[R any](f *FaultyNode, ctx context.Context, call func(context.Context) (R, error)) (R, error) {
+func through[R any](f *FaultyNode, ctx context.Context, op string, call func(context.Context) (R, error)) (R, error) {
 	var zero R
 	f.mu.Lock()
 	f.requests++
-	stalled, delay, fail, lose := f.stalled, f.delay, f.fail, f.lose
-	if stalled != nil {
+	stalled, delay, fail, lose := f.stalled, f.delay, f.fail || f.failOps[op], f.lose
+	if stalled != nil && !fail {
 		f.queued.Add(1)
 	}
 	f.mu.Unlock()

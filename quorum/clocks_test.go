@@ -1,0 +1,22 @@
+package quorum_test
+
+import (
+	"time"
+
+	"github.com/quorumlock/quorumlock/clock"
+)
+
+// backwardsClock is the real clock shifted ten years into the past: its token proposals are far
+// below those of a correct clock.
+type backwardsClock struct{}
+
+const tenYears = 10 * 365 * 24 * time.Hour
+
+func (backwardsClock) Now() time.Time                  { return time.Now().Add(-tenYears) }
+func (backwardsClock) Since(t time.Time) time.Duration { return time.Since(t.Add(tenYears)) }
+func (backwardsClock) NewTimer(d time.Duration) clock.Timer {
+	return clock.Real().NewTimer(d)
+}
+func (backwardsClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return clock.Real().AfterFunc(d, f)
+}
