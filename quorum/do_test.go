@@ -1,0 +1,111 @@
+package quorum_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+func TestDoKeepsTheLeaseExtended(t *testing.T) {
+	_, l := newLocker(t, 3, quorum.Options{TTL: 150 * time.Millisecond, NodeTimeout: 20 * time.Millisecond})
+	err := l.Do(context.Background(), "job", func(ctx context.Context, le *quorum.Lease) error {
+		first := le.ValidUntil()
+		select {
+		case <-time.After(600 * time.Millisecond): // four TTLs
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		if !le.ValidUntil().After(first) {
+			t.Errorf("ValidUntil did not move: %v", first)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+}
+
+// TestDoCancelsFnWhenValidityRunsOut: the nodes stop answering extensions; fn's context is
+// cancelled when the validity runs out on the local clock, with ErrLeaseLost as its cause.
+func TestDoCancelsFnWhenValidityRunsOut(t *testing.T) {
+	c, l, clk := fakeLocker(t, 3, quorum.Options{TTL: time.Second})
+	for _, n := range c.Nodes {
+		n.SetFailOp("extend", true)
+	}
+	var cause error
+	done := make(chan error, 1)
+	go func() {
+		done <- l.Do(context.Background(), "job", func(ctx context.Context, _ *quorum.Lease) error {
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			return nil
+		})
+	}()
+	for clk.Waiters() < 2 { // the expiry timer and the keep-alive's timer
+		time.Sleep(time.Millisecond)
+	}
+	clk.Step(time.Second)
+	err := <-done
+	if !errors.Is(err, quorum.ErrLeaseLost) || !errors.Is(cause, quorum.ErrLeaseLost) {
+		t.Fatalf("Do = %v, fn's cause = %v; want both to wrap ErrLeaseLost", err, cause)
+	}
+}
+
+// TestNoRefreshAfterRelease: once Do has returned, no node receives anything more.
+func TestNoRefreshAfterRelease(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{TTL: 100 * time.Millisecond, ExtendInterval: 5 * time.Millisecond,
+		NodeTimeout: 20 * time.Millisecond})
+	err := l.Do(context.Background(), "job", func(context.Context, *quorum.Lease) error {
+		time.Sleep(50 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := c.Nodes[0].Requests()
+	time.Sleep(50 * time.Millisecond)
+	if after := c.Nodes[0].Requests(); after != before {
+		t.Fatalf("%d requests reached a node after Do returned", after-before)
+	}
+	if keys := countKeys(c.LockKeys(quorum.DefaultKeyPrefix)); keys != 0 {
+		t.Fatalf("%d lock keys after Do returned", keys)
+	}
+}
+
+func TestDoWithDeadlineWhileHeld(t *testing.T) {
+	_, l := newLocker(t, 3, quorum.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := l.Do(ctx, "job", func(ctx context.Context, _ *quorum.Lease) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Do = %v, want context.DeadlineExceeded", err)
+	}
+	mustAcquire(t, l, "job") // released even though ctx had ended
+}
+
+func TestAcquireWaitsForTheHolder(t *testing.T) {
+	_, l := newLocker(t, 3, quorum.Options{})
+	holder := mustAcquire(t, l, "job")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err := l.Acquire(ctx, "job")
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, quorum.ErrNotAcquired) {
+		t.Fatalf("Acquire while held = %v, want DeadlineExceeded only", err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		_ = holder.Release(context.Background())
+	}()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	le, err := l.Acquire(ctx2, "job")
+	if err != nil || le.Token() <= holder.Token() {
+		t.Fatalf("Acquire after release: %v; token must exceed %d", err, holder.Token())
+	}
+}

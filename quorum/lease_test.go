@@ -1,0 +1,163 @@
+package quorum_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/quorumlock/quorumlock/clock"
+	"github.com/quorumlock/quorumlock/clock/clocktest"
+	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/quorum/quorumtest"
+)
+
+var epoch = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// fakeLocker returns a cluster bootstrapped by a real-clock Locker, and a Locker over it that
+// runs on a fake clock.
+func fakeLocker(t *testing.T, n int, opts quorum.Options) (*quorumtest.Cluster, *quorum.Locker, *clocktest.Fake) {
+	t.Helper()
+	c := quorumtest.NewCluster(t, n)
+	warm(t, c.Locker(t, quorum.Options{}))
+	clk := clocktest.NewFake(epoch)
+	opts.Clock = clk
+	return c, c.Locker(t, opts), clk
+}
+
+func mustAcquire(t *testing.T, l *quorum.Locker, name string) *quorum.Lease {
+	t.Helper()
+	le, err := l.TryAcquire(context.Background(), name)
+	if err != nil {
+		t.Fatalf("TryAcquire(%q): %v", name, err)
+	}
+	return le
+}
+
+func TestValidUntilAndExtend(t *testing.T) {
+	_, l, clk := fakeLocker(t, 3, quorum.Options{TTL: 10 * time.Second})
+	le := mustAcquire(t, l, "job")
+	drift := clock.Drift(10*time.Second, quorum.DefaultDriftFactor)
+	if want := epoch.Add(10*time.Second - drift); !le.ValidUntil().Equal(want) {
+		t.Fatalf("ValidUntil = %v, want start + TTL − drift = %v", le.ValidUntil(), want)
+	}
+	tok := le.Token()
+	clk.Step(3 * time.Second)
+	if err := le.Extend(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := epoch.Add(13*time.Second - drift); !le.ValidUntil().Equal(want) || le.Token() != tok {
+		t.Fatalf("after Extend: ValidUntil %v token %d, want %v and the same token %d", le.ValidUntil(), le.Token(), want, tok)
+	}
+}
+
+func TestLeaseEndsLocallyWhenValidityRunsOut(t *testing.T) {
+	c, l, clk := fakeLocker(t, 3, quorum.Options{TTL: time.Second})
+	le := mustAcquire(t, l, "job")
+	clk.Step(time.Second)
+	<-le.Done() // closed by the local expiry, with no node involved
+	if !errors.Is(le.Err(), quorum.ErrLeaseLost) {
+		t.Fatalf("Err after expiry = %v, want ErrLeaseLost", le.Err())
+	}
+	before := c.Nodes[0].Requests()
+	if err := le.Extend(context.Background()); !errors.Is(err, quorum.ErrLeaseLost) {
+		t.Fatalf("Extend after expiry = %v, want ErrLeaseLost", err)
+	}
+	if c.Nodes[0].Requests() != before {
+		t.Fatal("Extend of an expired lease sent requests")
+	}
+}
+
+func TestExtendRefusedByMajorityLosesLeaseAndRollsBack(t *testing.T) {
+	c, l, _ := fakeLocker(t, 5, quorum.Options{})
+	le := mustAcquire(t, l, "job")
+	for _, s := range c.Servers[:3] {
+		s.Del(quorum.DefaultKeyPrefix + "{job}") // expired on a majority
+	}
+	err := le.Extend(context.Background())
+	if !errors.Is(err, quorum.ErrLeaseLost) {
+		t.Fatalf("Extend = %v, want ErrLeaseLost", err)
+	}
+	select {
+	case <-le.Done():
+	default:
+		t.Fatal("Done not closed after the lease was lost")
+	}
+	if left := leftKeys(t, c, l); countKeys(left) != 0 {
+		t.Fatalf("the minority that was extended was not rolled back: %v", left)
+	}
+}
+
+func TestExtendUnavailableKeepsValidity(t *testing.T) {
+	c, l, _ := fakeLocker(t, 5, quorum.Options{})
+	le := mustAcquire(t, l, "job")
+	until := le.ValidUntil()
+	for _, n := range c.Nodes[:3] {
+		n.SetFailOp("extend", true)
+	}
+	err := le.Extend(context.Background())
+	if !errors.Is(err, quorum.ErrUnavailable) || errors.Is(err, quorum.ErrLeaseLost) {
+		t.Fatalf("Extend = %v, want ErrUnavailable", err)
+	}
+	if le.Err() != nil || !le.ValidUntil().Equal(until) {
+		t.Fatalf("after an unanswered Extend: Err %v, ValidUntil %v; want nil and %v", le.Err(), le.ValidUntil(), until)
+	}
+}
+
+// steppingNode moves a fake clock forward by step on every Acquire: a slow round trip.
+type steppingNode struct {
+	quorum.Node
+	clk  *clocktest.Fake
+	step time.Duration
+}
+
+func (s steppingNode) Acquire(ctx context.Context, req quorum.AcquireRequest) (quorum.AcquireReply, error) {
+	s.clk.Step(s.step)
+	return s.Node.Acquire(ctx, req)
+}
+
+func TestGrantWithoutValidityIsRefusedAndCleanedUp(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3)
+	warm(t, c.Locker(t, quorum.Options{}))
+	clk := clocktest.NewFake(epoch)
+	var nodes []quorum.Node
+	for _, n := range c.Nodes {
+		nodes = append(nodes, steppingNode{Node: n, clk: clk, step: 400 * time.Millisecond})
+	}
+	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 50 * time.Millisecond, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.TryAcquire(context.Background(), "job")
+	if !errors.Is(err, quorum.ErrNotAcquired) {
+		t.Fatalf("grant after 800ms+ of a 1s TTL: %v, want ErrNotAcquired (no validity left)", err)
+	}
+	if left := leftKeys(t, c, l); countKeys(left) != 0 {
+		t.Fatalf("keys of the refused grant left: %v", left)
+	}
+}
+
+func TestReleaseIsIdempotentAndEndsTheLease(t *testing.T) {
+	_, l, _ := fakeLocker(t, 3, quorum.Options{})
+	ctx := context.Background()
+	le := mustAcquire(t, l, "job")
+	for range 2 {
+		if err := le.Release(ctx); err != nil {
+			t.Fatalf("Release: %v", err)
+		}
+	}
+	if err := le.Extend(ctx); !errors.Is(err, quorum.ErrReleased) {
+		t.Fatalf("Extend after Release = %v, want ErrReleased", err)
+	}
+	mustAcquire(t, l, "job") // free again
+}
+
+func TestClosedLockerRefusesCalls(t *testing.T) {
+	_, l, _ := fakeLocker(t, 3, quorum.Options{})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.TryAcquire(context.Background(), "job"); !errors.Is(err, quorum.ErrClosed) {
+		t.Fatalf("TryAcquire after Close = %v, want ErrClosed", err)
+	}
+}
