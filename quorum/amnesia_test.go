@@ -62,7 +62,7 @@ func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
 	probe := mustAcquire(t, a, "other") // first contact: node 0 starts its quarantine
 	_ = probe.Release(ctx)
 	c.Servers[0].SetTime(time.Now().Add(2 * time.Second)) // the quarantine has passed on node 0
-	probe = mustAcquire(t, a, "other")                     // meets node 0 again: heals it
+	probe = mustAcquire(t, a, "other")                    // meets node 0 again: heals it
 	_ = probe.Release(ctx)
 	waitHealed(t, c, 0)
 
