@@ -86,6 +86,9 @@ func checkIndependent(ctx context.Context, nodes []Node, opts Options) error {
 			errs = append(errs, &NodeError{Node: n.Name(), Op: "dial", Err: err})
 			continue
 		}
+		if info.RunID == "" {
+			continue // not a real Redis (an in-process test server): independence cannot be checked
+		}
 		if other, dup := byRunID[info.RunID]; dup {
 			return fmt.Errorf("%w: %s and %s reach the same Redis server (run_id %s); the nodes must be independent",
 				ErrInvalidOptions, other, n.Name(), info.RunID)

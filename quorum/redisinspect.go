@@ -14,7 +14,7 @@ import (
 // (it may be disabled by the provider) are left empty.
 func (n *RedisNode) Inspect(ctx context.Context, prefix string) (NodeInfo, error) {
 	var info NodeInfo
-	text, err := n.client.Info(ctx, "server", "persistence").Result()
+	text, err := n.client.Info(ctx).Result() // the default sections include server and persistence
 	if err != nil {
 		return info, err
 	}

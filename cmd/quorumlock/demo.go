@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/quorumlock/quorumlock/fencing"
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// demoConfig holds the demo's flags.
+type demoConfig struct {
+	nodes, workers, grants int
+	ttl                    time.Duration
+}
+
+func parseDemo(args []string, stderr io.Writer) (demoConfig, error) {
+	cfg := demoConfig{}
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.nodes, "nodes", 5, "number of in-process Redis nodes (1-15)")
+	fs.IntVar(&cfg.workers, "workers", 4, "number of contending workers (1-64)")
+	fs.IntVar(&cfg.grants, "grants", 8, "number of grants to print (1-1000)")
+	fs.DurationVar(&cfg.ttl, "ttl", 2*time.Second, "lease TTL")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), lets workers contend for one lock\nand write through a fence, and shows a stale holder being refused.\n\nexample: quorumlock demo -nodes 5 -workers 8 -grants 20\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
+	case cfg.nodes < 1 || cfg.nodes > 15:
+		return cfg, fmt.Errorf("demo: -nodes %d: want 1 to 15", cfg.nodes)
+	case cfg.workers < 1 || cfg.workers > 64:
+		return cfg, fmt.Errorf("demo: -workers %d: want 1 to 64", cfg.workers)
+	case cfg.grants < 1 || cfg.grants > 1000:
+		return cfg, fmt.Errorf("demo: -grants %d: want 1 to 1000", cfg.grants)
+	}
+	return cfg, nil
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseDemo(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if err := demo(ctx, cfg, stdout); err != nil {
+		fmt.Fprintln(stderr, "quorumlock demo:", err)
+		return 1
+	}
+	return 0
+}
+
+// demo starts the nodes, runs the workers until cfg.grants grants, then shows fencing at work.
+func demo(ctx context.Context, cfg demoConfig, out io.Writer) error {
+	urls := make([]string, cfg.nodes)
+	for i := range urls {
+		s := miniredis.NewMiniRedis()
+		if err := s.StartAddr("127.0.0.1:0"); err != nil {
+			return err
+		}
+		defer s.Close()
+		urls[i] = "redis://" + s.Addr()
+	}
+	l, err := quorum.Dial(ctx, urls, quorum.Options{TTL: cfg.ttl})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	fmt.Fprintf(out, "%d in-process nodes (miniredis, not representative of Redis speed), %d workers contending for %q\n",
+		cfg.nodes, cfg.workers, "nightly-billing")
+	fence := fencing.NewFence("billing-ledger")
+	stale, err := contend(ctx, l, cfg, fence, out)
+	if err != nil {
+		return err
+	}
+	werr := fence.Do(stale, func() error { return nil })
+	fmt.Fprintf(out, "a paused holder with token %d writes after token %d: %v\n", stale, fence.Last(), werr)
+	return nil
+}
+
+// contend runs the workers until cfg.grants grants were printed; it returns the first grant's
+// token, which is stale by then.
+func contend(ctx context.Context, l *quorum.Locker, cfg demoConfig, fence *fencing.Fence, out io.Writer) (fencing.Token, error) {
+	var mu sync.Mutex
+	var first fencing.Token
+	count := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, cfg.workers)
+	for w := range cfg.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				err := l.Do(ctx, "nightly-billing", func(ctx context.Context, le *quorum.Lease) error {
+					return fence.Do(le.Token(), func() error {
+						mu.Lock()
+						defer mu.Unlock()
+						if count == cfg.grants {
+							cancel()
+							return nil
+						}
+						count++
+						if count == 1 {
+							first = le.Token()
+						}
+						fmt.Fprintf(out, "grant %3d  worker %2d  token %d\n", count, w, le.Token())
+						return nil
+					})
+				})
+				if err != nil && ctx.Err() == nil {
+					errs <- err
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return first, <-errs
+}
