@@ -16,32 +16,34 @@ const maxStaleRounds = 4
 // it cleans up what the attempt may have set, on every node, in the background, and returns an
 // error wrapping ErrNotAcquired (someone else holds it), ErrUnavailable (too few nodes answered)
 // or ctx.Err(), joined with a *NodeError for each node that failed.
+//
+// A failed attempt's keys may still sit on a slow node while its clean-up is in flight; the
+// next attempt of this Locker at the same name may overwrite them, so it is never blocked by
+// its own leftovers.
 func (l *Locker) TryAcquire(ctx context.Context, name string) (*Lease, error) {
-	le, _, err := l.tryAcquire(ctx, name, "")
-	return le, err
-}
-
-// tryAcquire is one attempt; replace is the owner of the caller's previous attempt at name,
-// whose leftovers may be overwritten. It also returns the owner it used.
-func (l *Locker) tryAcquire(ctx context.Context, name, replace string) (*Lease, string, error) {
 	if err := validateName(name); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if err := l.enter(); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	defer l.tasks.Done()
 	start := l.opts.Clock.Now()
-	le, owner, err := l.attempt(ctx, name, replace)
+	le, err := l.attempt(ctx, name)
 	ev := Event{Kind: EventAcquire, Name: name, Duration: l.opts.Clock.Since(start), Err: err}
 	if le != nil {
 		ev.Token = le.token
 	}
 	l.opts.Observer.Observe(ev)
-	return le, owner, err
+	return le, err
 }
 
-func (l *Locker) attempt(ctx context.Context, name, replace string) (*Lease, string, error) {
+func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
+	}
+	leftover, _ := l.leftovers.Load(name)
+	replace, _ := leftover.(string)
 	req := AcquireRequest{
 		Keys:        keysFor(l.opts.KeyPrefix, name),
 		Owner:       randomID(),
@@ -59,15 +61,15 @@ func (l *Locker) attempt(ctx context.Context, name, replace string) (*Lease, str
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
 			if clock.Validity(l.opts.TTL, elapsed, l.opts.DriftFactor) > 0 {
-				return l.newLease(name, req, start), req.Owner, nil
+				return l.newLease(name, req, start), nil
 			}
-			l.cleanup(ctx, req.Keys, req.Owner, mayHold)
-			return nil, req.Owner, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
+			l.cleanupAttempt(ctx, name, req, mayHold)
+			return nil, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
 				ErrNotAcquired, name, elapsed, l.opts.TTL)
 		}
 		if err := ctx.Err(); err != nil {
-			l.cleanup(ctx, req.Keys, req.Owner, mayHold)
-			return nil, req.Owner, fmt.Errorf("quorum: acquire %q: %w", name, err)
+			l.cleanupAttempt(ctx, name, req, mayHold)
+			return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
 		}
 		if v.held == 0 && v.stale > 0 && round < maxStaleRounds {
 			// Our proposal was below some node's counter: retry at once above every counter seen.
@@ -75,8 +77,8 @@ func (l *Locker) attempt(ctx context.Context, name, replace string) (*Lease, str
 			above = v.maxCounter
 			continue
 		}
-		l.cleanup(ctx, req.Keys, req.Owner, mayHold)
-		return nil, req.Owner, v.failure(name)
+		l.cleanupAttempt(ctx, name, req, mayHold)
+		return nil, v.failure(name)
 	}
 }
 

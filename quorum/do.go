@@ -9,22 +9,20 @@ import (
 )
 
 // Acquire takes the named lock, retrying after a jittered, growing pause while it is held by
-// someone else or the nodes are unavailable, until it is granted or ctx ends. Each attempt may
-// overwrite the leftovers of this call's previous attempt, so a retry is never blocked by keys
-// its own earlier attempt left on a slow node. When ctx ends it returns an error wrapping
+// someone else or the nodes are unavailable, until it is granted or ctx ends. A retry is never
+// blocked by keys its own earlier attempt left on a slow node (see TryAcquire). When ctx ends it
+// returns an error wrapping
 // ctx.Err(); invalid names and a closed Locker fail at once.
 func (l *Locker) Acquire(ctx context.Context, name string) (*Lease, error) {
-	var prev string
 	delay := l.opts.RetryDelayMin
 	for {
-		le, owner, err := l.tryAcquire(ctx, name, prev)
+		le, err := l.TryAcquire(ctx, name)
 		if err == nil {
 			return le, nil
 		}
 		if !errors.Is(err, ErrNotAcquired) && !errors.Is(err, ErrUnavailable) {
 			return nil, err
 		}
-		prev = owner
 		if perr := l.pause(ctx, jitter(delay)); perr != nil {
 			return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %v)", name, perr, err)
 		}

@@ -52,3 +52,16 @@ func countKeys(keys [][]string) int {
 	}
 	return total
 }
+
+// waitKeys waits until the cluster holds want lock keys in all: a grant returns at the majority,
+// and the stragglers' keys land a little later.
+func waitKeys(t *testing.T, c *quorumtest.Cluster, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for countKeys(c.LockKeys(quorum.DefaultKeyPrefix)) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("lock keys: %v, want %d in all", c.LockKeys(quorum.DefaultKeyPrefix), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -108,7 +108,7 @@ func (le *Lease) loseLocked(err error) {
 	le.expiry.Stop()
 	close(le.done)
 	le.l.opts.Observer.Observe(Event{Kind: EventLeaseLost, Name: le.name, Token: le.token, Err: err})
-	le.l.cleanup(context.Background(), le.keys, le.owner, allNodes(len(le.l.nodes)))
+	le.l.cleanup(context.Background(), le.keys, le.owner, allNodes(len(le.l.nodes)), nil)
 }
 
 func allNodes(n int) []bool {

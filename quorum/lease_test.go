@@ -71,6 +71,7 @@ func TestLeaseEndsLocallyWhenValidityRunsOut(t *testing.T) {
 func TestExtendRefusedByMajorityLosesLeaseAndRollsBack(t *testing.T) {
 	c, l, _ := fakeLocker(t, 5, quorum.Options{})
 	le := mustAcquire(t, l, "job")
+	waitKeys(t, c, 5)
 	for _, s := range c.Servers[:3] {
 		s.Del(quorum.DefaultKeyPrefix + "{job}") // expired on a majority
 	}

@@ -27,6 +27,7 @@ type Locker struct {
 	bg     context.Context // cancelled by Close: stops keep-alives
 	stopBg context.CancelFunc
 
+	leftovers    sync.Map // name → owner of a failed attempt whose clean-up is in flight
 	lastProposal atomic.Uint64
 	healing      []atomic.Bool // per node: a heal is in flight
 }
@@ -106,15 +107,17 @@ func (l *Locker) enter() error {
 	return nil
 }
 
-// goBackground runs f in a goroutine tracked by Close; after Close it does nothing.
-func (l *Locker) goBackground(f func()) {
+// goBackground runs f in a goroutine tracked by Close and reports true; after Close it does
+// nothing and reports false.
+func (l *Locker) goBackground(f func()) bool {
 	if l.enter() != nil {
-		return
+		return false
 	}
 	go func() {
 		defer l.tasks.Done()
 		f()
 	}()
+	return true
 }
 
 // propose returns a token proposal: the larger of the wall clock in Unix microseconds and

@@ -45,6 +45,7 @@ func TestEvenSplitVoteResolves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitKeys(t, c, 4) // the holder's stragglers have landed
 	for _, s := range c.Servers[2:] {
 		s.Del(quorum.DefaultKeyPrefix + "{split}") // as if the key had expired there
 	}
@@ -137,6 +138,7 @@ func TestRetryNotBlockedByOwnLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitKeys(t, c, 3)
 	c.Servers[0].Del(quorum.DefaultKeyPrefix + "{job}")
 	c.Nodes[0].SetFailOp("release", true)
 	other := c.Locker(t, quorum.Options{RetryDelayMin: time.Millisecond, RetryDelayMax: 5 * time.Millisecond})
