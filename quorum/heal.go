@@ -41,7 +41,7 @@ func (l *Locker) healFrom(meta string, replies []result[AcquireReply]) {
 			continue
 		}
 		req := HealRequest{Meta: meta, Incarnation: r.reply.Marker.Incarnation, Floor: floor, Bootstrap: bootstrap}
-		l.heal(r.node, req)
+		l.goBackground(func() { l.heal(r.node, req) })
 	}
 }
 

@@ -15,6 +15,9 @@ func newLocker(t *testing.T, n int, opts quorum.Options) (*quorumtest.Cluster, *
 	c := quorumtest.NewCluster(t, n)
 	l := c.Locker(t, opts)
 	warm(t, l)
+	for i := range c.Servers {
+		waitHealed(t, c, i)
+	}
 	return c, l
 }
 

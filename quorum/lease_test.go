@@ -20,6 +20,9 @@ func fakeLocker(t *testing.T, n int, opts quorum.Options) (*quorumtest.Cluster, 
 	t.Helper()
 	c := quorumtest.NewCluster(t, n)
 	warm(t, c.Locker(t, quorum.Options{}))
+	for i := range c.Servers {
+		waitHealed(t, c, i)
+	}
 	clk := clocktest.NewFake(epoch)
 	opts.Clock = clk
 	return c, c.Locker(t, opts), clk

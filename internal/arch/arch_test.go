@@ -1,0 +1,54 @@
+package arch_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/quorumlock/quorumlock"
+
+// allowed lists, for each package, the module packages it may depend on (directly or not).
+// Packages not listed may depend on anything but cmd and proptest.
+var allowed = map[string][]string{
+	"clock":             {},
+	"fencing":           {},
+	"clock/clocktest":   {"clock"},
+	"quorum":            {"clock", "fencing"},
+	"quorum/quorumtest": {"clock", "fencing", "quorum"},
+}
+
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}:{{join .Deps " "}}`, module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, deps, _ := strings.Cut(line, ":")
+		rel, ok := strings.CutPrefix(pkg, module+"/")
+		if !ok {
+			continue
+		}
+		for _, d := range strings.Fields(deps) {
+			dep, ok := strings.CutPrefix(d, module+"/")
+			if !ok {
+				continue
+			}
+			if strings.HasPrefix(dep, "cmd/") || dep == "proptest" {
+				t.Errorf("%s imports %s: nothing may import cmd or proptest", rel, dep)
+			}
+			if list, ok := allowed[rel]; ok && !contains(list, dep) {
+				t.Errorf("%s depends on %s; it may depend only on %v", rel, dep, list)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
