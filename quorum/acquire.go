@@ -55,7 +55,12 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 	mayHold := make([]bool, len(l.nodes))
 	var above fencing.Token
 	for round := 1; ; round++ {
-		req.Token = l.propose(above)
+		token, err := l.propose(name, above)
+		if err != nil {
+			l.cleanupAttempt(ctx, name, req, mayHold)
+			return nil, err
+		}
+		req.Token = token
 		start := l.opts.Clock.Now()
 		v := l.acquireRound(ctx, name, req, mayHold)
 		if v.won {

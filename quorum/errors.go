@@ -25,6 +25,10 @@ var (
 	// ErrNodeAmnesic is the cause in a NodeError for a node that lost its data (or is new) and
 	// refuses grants until it has been healed.
 	ErrNodeAmnesic = errors.New("quorum: node has lost its data and is quarantined")
+	// ErrTokenSpace is returned when a node's fencing counter for a name has reached
+	// fencing.MaxToken, so no larger token can be granted; nodes refuse proposals more than a day
+	// ahead of their clocks, so only a node whose clock was that far ahead can cause it.
+	ErrTokenSpace = errors.New("quorum: fencing token space exhausted")
 	// ErrInvalidName is returned for a lock name that is empty, too long or malformed.
 	ErrInvalidName = errors.New("quorum: invalid lock name")
 	// ErrInvalidOptions is wrapped by every error that rejects an Options value.

@@ -79,12 +79,18 @@ func (le *Lease) checkHeld(now time.Time) error {
 	return nil
 }
 
-// moveValidity records a successful extension that started at start.
+// moveValidity records a successful extension that started at start. If the old validity ran
+// out before the answers came in, the lease was not guaranteed for a while and cannot be
+// carried over that gap: it is lost.
 func (le *Lease) moveValidity(start time.Time) error {
 	le.mu.Lock()
 	defer le.mu.Unlock()
 	if le.err != nil {
 		return le.err // released or lost while the extension was in flight
+	}
+	if !le.l.opts.Clock.Now().Before(le.validUntil) {
+		le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %v while extending", ErrLeaseLost, le.name, le.validUntil))
+		return le.err
 	}
 	if until := le.l.validUntil(start); until.After(le.validUntil) {
 		le.validUntil = until

@@ -20,7 +20,15 @@ const (
 )
 
 func (s Severity) String() string {
-	return [...]string{"info", "warning", "danger"}[s]
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Danger:
+		return "danger"
+	}
+	return "none"
 }
 
 // Finding is one thing Inspect noticed about a node.
@@ -86,22 +94,39 @@ func addFindings(reports []NodeReport, opts Options) {
 }
 
 func judgeNode(info NodeInfo, offset time.Duration, opts Options, add func(Severity, string, ...any)) {
-	switch {
-	case !info.AppendOnly:
-		add(Warning, "persistence off (appendonly no): a restart loses its fencing counters; the node is then quarantined for %v and healed", opts.Quarantine)
-	case info.AppendFsync != "" && info.AppendFsync != "always":
-		add(Warning, "appendfsync %s: a crash can lose the last writes; the node is then quarantined and healed", info.AppendFsync)
-	}
+	judgePersistence(info, opts, add)
 	switch p := info.MaxMemoryPolicy; {
 	case p == "":
 		add(Info, "maxmemory-policy unknown (CONFIG unavailable)")
-	case len(p) >= 7 && p[:7] == "allkeys":
-		add(Danger, "maxmemory-policy %s can evict lock keys and fencing counters", p)
+	case info.MaxMemory > 0 && p != "noeviction":
+		add(Danger, "maxmemory-policy %s with maxmemory %d can evict lock keys, tombstones or fencing counters; use noeviction", p, info.MaxMemory)
+	}
+	if info.Replicas > 0 {
+		add(Danger, "%d replica(s): a failover can lose recent writes while the marker survives, so counters go back undetected", info.Replicas)
 	}
 	if info.State == "amnesic" {
 		add(Warning, "quarantined: the node lost its data (or is new) and refuses grants until healed")
 	}
 	if limit := time.Duration(float64(opts.TTL) * opts.DriftFactor); offset > limit || -offset > limit {
 		add(Info, "clock offset %v exceeds the drift allowance %v; expiry relies on rates, not offsets", offset, limit)
+	}
+}
+
+// judgePersistence: only appendfsync always, or no persistence at all, keeps the counters
+// honest. A restore of older data (an RDB snapshot, an AOF that missed its last second) brings
+// back the marker with counters that went backwards, and nothing can detect it.
+func judgePersistence(info NodeInfo, opts Options, add func(Severity, string, ...any)) {
+	switch {
+	case info.AppendOnly && info.AppendFsync == "always":
+	case info.AppendOnly && info.AppendFsync != "":
+		add(Danger, "appendfsync %s: a crash can lose the last writes while the marker survives, so counters go back undetected; use appendfsync always", info.AppendFsync)
+	case info.AppendOnly:
+		add(Info, "appendfsync unknown (CONFIG unavailable): only appendfsync always is safe")
+	case info.Save == "?":
+		add(Warning, "appendonly no and the RDB schedule is unknown (CONFIG unavailable): a restart from a snapshot would make counters go back undetected")
+	case info.Save != "":
+		add(Danger, "appendonly no with RDB snapshots (save %q): a restart reloads an older snapshot, marker included, so counters go back undetected", info.Save)
+	default:
+		add(Warning, "persistence off: a restart loses everything; the node is then quarantined for %v and healed", opts.Quarantine)
 	}
 }

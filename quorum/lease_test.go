@@ -165,3 +165,37 @@ func TestClosedLockerRefusesCalls(t *testing.T) {
 		t.Fatalf("TryAcquire after Close = %v, want ErrClosed", err)
 	}
 }
+
+// slowExtendNode moves a fake clock forward by step during every Extend: a slow answer.
+type slowExtendNode struct {
+	quorum.Node
+	clk  *clocktest.Fake
+	step time.Duration
+}
+
+func (s slowExtendNode) Extend(ctx context.Context, req quorum.ExtendRequest) (bool, error) {
+	s.clk.Step(s.step)
+	return s.Node.Extend(ctx, req)
+}
+
+// TestExtendAnsweredAfterValidityLosesLease: the extension started in time, but its majority
+// answered only after the old validity had run out; the lease cannot be carried over the gap.
+func TestExtendAnsweredAfterValidityLosesLease(t *testing.T) {
+	c := quorumtest.NewCluster(t, 3)
+	warm(t, c.Locker(t, quorum.Options{}))
+	clk := clocktest.NewFake(epoch)
+	var nodes []quorum.Node
+	for _, n := range c.Nodes {
+		nodes = append(nodes, slowExtendNode{Node: n, clk: clk, step: 400 * time.Millisecond})
+	}
+	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 50 * time.Millisecond, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	le := mustAcquire(t, l, "job")
+	clk.Step(500 * time.Millisecond) // 488 ms of validity left; the answers take 800 ms
+	if err := le.Extend(context.Background()); !errors.Is(err, quorum.ErrLeaseLost) {
+		t.Fatalf("Extend answered after ValidUntil = %v, want ErrLeaseLost", err)
+	}
+}

@@ -28,7 +28,6 @@ type Locker struct {
 	stopBg context.CancelFunc
 
 	leftovers    sync.Map // name → owner of a failed attempt whose clean-up is in flight
-	lastProposal atomic.Uint64
 	healing      []atomic.Bool // per node: a heal is in flight
 }
 
@@ -120,18 +119,15 @@ func (l *Locker) goBackground(f func()) bool {
 	return true
 }
 
-// propose returns a token proposal: the larger of the wall clock in Unix microseconds and
-// above, and always above every earlier proposal of this Locker. Tokens need no clock to be
-// correct (nodes refuse proposals at or below their counters); the clock only makes refusals rare.
-func (l *Locker) propose(above fencing.Token) fencing.Token {
-	now := fencing.Token(l.opts.Clock.Now().UnixMicro())
-	for {
-		last := l.lastProposal.Load()
-		t := max(now, above+1, fencing.Token(last)+1)
-		if l.lastProposal.CompareAndSwap(last, uint64(t)) {
-			return t
-		}
+// propose returns a token proposal for one round: the wall clock in Unix microseconds, or one
+// above the highest counter a node reported, whichever is larger. Tokens need no clock to be
+// correct (nodes refuse proposals at or below their counters); the clock only makes refusals
+// rare. It fails once a name's counters have reached MaxToken.
+func (l *Locker) propose(name string, above fencing.Token) (fencing.Token, error) {
+	if above >= fencing.MaxToken {
+		return 0, fmt.Errorf("%w: %q: a node's fencing counter is at the maximum %d", ErrTokenSpace, name, fencing.MaxToken)
 	}
+	return max(fencing.Token(l.opts.Clock.Now().UnixMicro()), above+1), nil
 }
 
 // randomID returns 128 bits from crypto/rand in hex: owners and incarnations.

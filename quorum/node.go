@@ -159,7 +159,9 @@ type NodeInfo struct {
 	RunID           string // Redis run_id: equal for two URLs that reach the same server
 	Version         string // redis_version
 	AppendOnly      bool   // appendonly yes
-	AppendFsync     string // appendfsync: always, everysec or no
+	AppendFsync     string // appendfsync: always, everysec or no; empty if unknown
+	Save            string // RDB snapshot schedule ("" = none); "?" if unknown
+	Replicas        int    // connected replicas: a failover to one can lose recent writes
 	MaxMemory       int64  // maxmemory in bytes; 0 = unlimited
 	MaxMemoryPolicy string // maxmemory-policy
 	State           string // marker state under the key prefix: "ok", "amnesic" or "absent"

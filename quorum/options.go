@@ -121,6 +121,11 @@ func (o Options) validate() error {
 	if o.Quarantine < o.TTL {
 		bad("Quarantine (%v) must be at least TTL (%v)", o.Quarantine, o.TTL)
 	}
+	if o.Quarantine <= 2*o.NodeTimeout+clock.Drift(o.Quarantine, o.DriftFactor) {
+		// A heal reads the other nodes' highest tokens in one round; every grant the lost node
+		// took part in must have ended before that round began (docs/PROTOCOL.md, Amnesia).
+		bad("Quarantine (%v) must exceed twice NodeTimeout (%v) plus drift", o.Quarantine, o.NodeTimeout)
+	}
 	if o.CleanupTimeout <= 0 {
 		bad("CleanupTimeout is %v, must be positive", o.CleanupTimeout)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
@@ -186,4 +187,19 @@ func TestTokensIncreaseAcrossClientsWhateverTheirClocks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestExhaustedNameDoesNotAffectOthers: a name whose counters reached the maximum token fails
+// with ErrTokenSpace; other names are unaffected.
+func TestExhaustedNameDoesNotAffectOthers(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{})
+	for _, s := range c.Servers {
+		if err := s.Set(quorum.DefaultKeyPrefix+"{full}:fence", fencing.MaxToken.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.TryAcquire(context.Background(), "full"); !errors.Is(err, quorum.ErrTokenSpace) {
+		t.Fatalf("TryAcquire of an exhausted name = %v, want ErrTokenSpace", err)
+	}
+	mustAcquire(t, l, "other")
 }

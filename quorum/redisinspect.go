@@ -22,8 +22,13 @@ func (n *RedisNode) Inspect(ctx context.Context, prefix string) (NodeInfo, error
 	info.RunID = fields["run_id"]
 	info.Version = fields["redis_version"]
 	info.AppendOnly = fields["aof_enabled"] == "1"
+	info.Replicas, _ = strconv.Atoi(fields["connected_slaves"])
+	info.Save = "?"
 	if cfg, err := n.client.ConfigGet(ctx, "*").Result(); err == nil {
 		info.AppendFsync = cfg["appendfsync"]
+		if save, ok := cfg["save"]; ok {
+			info.Save = save
+		}
 		info.MaxMemoryPolicy = cfg["maxmemory-policy"]
 		info.MaxMemory, _ = strconv.ParseInt(cfg["maxmemory"], 10, 64)
 	}

@@ -77,6 +77,10 @@ func TestAcquireScriptContract(t *testing.T) {
 	if rep := acquire(t, n, "c", fencing.MaxToken+1); rep.Status != quorum.Invalid {
 		t.Fatalf("token above 2^53-1: %v, want invalid", rep.Status)
 	}
+	twoDaysAhead := fencing.Token(time.Now().Add(48 * time.Hour).UnixMicro())
+	if rep := acquire(t, n, "c", twoDaysAhead); rep.Status != quorum.Invalid {
+		t.Fatalf("token two days ahead of the node's clock: %v, want invalid", rep.Status)
+	}
 }
 
 func TestAcquireReplacesOnlyOurPreviousAttempt(t *testing.T) {
@@ -133,6 +137,10 @@ func TestReleaseComparesAndLeavesTombstone(t *testing.T) {
 	}
 	if !rel("a") || rel("a") {
 		t.Fatal("release by the holder: want deleted once, then nothing")
+	}
+	// a's second round, queued behind the release on a slow node, must not re-create the key.
+	if rep := acquire(t, n, "a", 30); rep.Status != quorum.Abandoned {
+		t.Fatalf("acquire of a released owner: %v, want abandoned", rep.Status)
 	}
 	// b's acquire arrives after b was released (a stalled node): refused.
 	if rep := acquire(t, n, "b", 20); rep.Status != quorum.Abandoned {

@@ -6,13 +6,18 @@
 -- ARGV[5] incarnation to record if the marker is missing   ARGV[6] quarantine (ms)
 -- Returns {status, counter, node_max, incarnation, age_ms, quarantine_ms}, where status is
 -- 1 granted, 2 held by another owner, 3 stale (token <= counter), 4 amnesic, 5 abandoned,
--- 6 invalid token. Idempotent for the same owner and token.
+-- 6 invalid token (not in [1, 2^53), or more than a day ahead of the node's clock).
+-- Idempotent for the same owner and token.
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+-- A proposal must be below 2^53 (Lua numbers are doubles) and no more than a day ahead of this
+-- node's clock, so that a client with a wild clock cannot exhaust the token space.
 local token = tonumber(ARGV[3])
-if token == nil or token < 1 or token > 9007199254740991 then
+local t = redis.call('TIME')
+local ahead = token and token - (tonumber(t[1]) * 1000000 + tonumber(t[2]))
+if token == nil or token < 1 or token > 9007199254740991 or ahead > 86400000000 then
   return {6, 0, 0, '', 0, 0}
 end
 local m = redis.call('HMGET', KEYS[3], 'state', 'floor', 'max', 'id', 'since', 'q')
