@@ -3,6 +3,7 @@ package quorum_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,8 +102,9 @@ func TestIntegrationTwoStoppedNodesDoNotDelayGrant(t *testing.T) {
 }
 
 // TestIntegrationReleaseWhileNodesStopped releases a lease while the acquire that granted it is
-// still queued on two stopped nodes: whichever of the queued acquire and the release runs first
-// on resume, no key may remain.
+// still queued on two stopped nodes. Release must report them; whichever of the queued acquire
+// and the release runs first on resume, a key left behind holds only the released owner, only on
+// those nodes, expires within TTL (Release's contract), and does not block the next grant.
 func TestIntegrationReleaseWhileNodesStopped(t *testing.T) {
 	c := itStartN(t, 5, redisproc.Config{})
 	opts := quorum.Options{TTL: 10 * time.Second, NodeTimeout: 300 * time.Millisecond}
@@ -110,10 +112,13 @@ func TestIntegrationReleaseWhileNodesStopped(t *testing.T) {
 	itWarmUp(t, l, "job")
 	c.stop(t, 3, 4)
 	le := itAcquire(t, l, "job", 5*time.Second)
+	owner := c.get(t, 0, itLockKey("job"))
 	ctx, cancel := itCtx()
 	defer cancel()
-	if err := le.Release(ctx); err == nil {
-		t.Error("Release reported no error although two nodes could not be reached")
+	err := le.Release(ctx)
+	var ne *quorum.NodeError
+	if !errors.As(err, &ne) {
+		t.Errorf("Release with two nodes stopped returned %v; want their *NodeError", err)
 	}
 	if err := l.Close(); err != nil {
 		t.Errorf("Close: %v", err)
@@ -121,7 +126,27 @@ func TestIntegrationReleaseWhileNodesStopped(t *testing.T) {
 	c.cont(3, 4)
 	c.waitIdle(t, 3)
 	c.waitIdle(t, 4)
-	c.assertNoLockKeys(t)
+	for i, v := range c.holders(t, "job") {
+		if v != "" && (i < 3 || v != owner) {
+			t.Errorf("server %d holds %q after Release (released owner %q)", i, v, owner)
+		}
+		if v != "" {
+			t.Logf("server %d: the queued acquire ran after the release: key left until it expires", i)
+			pctx, cancel := itCtx()
+			if ttl := c.raw[i].PTTL(pctx, itLockKey("job")).Val(); ttl <= 0 || ttl > opts.TTL {
+				t.Errorf("server %d: leftover key has PTTL %v, want in (0, %v]", i, ttl, opts.TTL)
+			}
+			cancel()
+		}
+	}
+	l2 := c.dial(t, opts)
+	le2, err := l2.TryAcquire(ctx, "job")
+	if err != nil {
+		t.Fatalf("TryAcquire after Release: %v", err)
+	}
+	if le2.Token() <= le.Token() {
+		t.Errorf("token %d is not above the released %d", le2.Token(), le.Token())
+	}
 }
 
 func TestIntegrationThreeStoppedNodesUnavailable(t *testing.T) {
@@ -161,53 +186,71 @@ func TestIntegrationThreeStoppedNodesUnavailable(t *testing.T) {
 	})
 }
 
-// TestIntegrationQueuedAcquireAfterClientGaveUp stops a majority, lets an attempt fail and the
-// Locker close (its clean-up gives up on the stopped nodes too), and only then resumes them:
-// the acquire and releases queued on them run when nobody waits for them any more.
+// TestIntegrationQueuedAcquireAfterClientGaveUp stops a majority and lets an attempt fail; the
+// acquires queued on the stopped nodes run after the client gave up on them. They are resumed
+// either while the attempt's clean-up still retries, or only after the Locker closed (its
+// clean-up gave up too). Either way no key of the attempt may stay, and a new client must get
+// the lock at once with a token above the counters of a majority.
 func TestIntegrationQueuedAcquireAfterClientGaveUp(t *testing.T) {
 	itEachPersistence(t, func(t *testing.T, cfg redisproc.Config) {
-		c := itStartN(t, 5, cfg)
-		opts := quorum.Options{TTL: 5 * time.Second, NodeTimeout: 100 * time.Millisecond}
-		l := c.dial(t, opts)
-		itWarmUp(t, l, "job")
-		c.stop(t, 2, 3, 4)
-		ctx, cancel := itCtx()
-		defer cancel()
-		if le, err := l.TryAcquire(ctx, "job"); err == nil {
-			t.Fatalf("TryAcquire granted %d with 3 of 5 nodes stopped", le.Token())
-		}
-		if err := l.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		c.cont(2, 3, 4)
-		for i := range c.servers {
-			c.waitIdle(t, i)
-		}
-		c.assertNoLockKeys(t)
-
-		before := make([]fencing.Token, len(c.servers))
-		for i := range c.servers {
-			before[i] = c.counter(t, i, "job")
-		}
-		l2 := c.dial(t, opts)
-		le := itAcquire(t, l2, "job", 5*time.Second)
-		above, holds := 0, 0
-		for i := range c.servers {
-			if le.Token() > before[i] {
-				above++
-			}
-			if c.counter(t, i, "job") == le.Token() {
-				holds++
-			}
-		}
-		if above < 3 || holds < 3 {
-			t.Errorf("token %d is above the counters %v on %d nodes and recorded on %d; want a majority of both",
-				le.Token(), before, above, holds)
-		}
-		if err := le.Release(ctx); err != nil {
-			t.Errorf("Release: %v", err)
+		for _, resumeAfterClose := range []bool{false, true} {
+			name := map[bool]string{false: "resume-during-cleanup", true: "resume-after-close"}[resumeAfterClose]
+			t.Run(name, func(t *testing.T) { queuedAcquire(t, cfg, resumeAfterClose) })
 		}
 	})
+}
+
+func queuedAcquire(t *testing.T, cfg redisproc.Config, resumeAfterClose bool) {
+	c := itStartN(t, 5, cfg)
+	// Clean-up tries each node 3 times, CleanupTimeout (4 × NodeTimeout = 400 ms) each.
+	opts := quorum.Options{TTL: 5 * time.Second, NodeTimeout: 100 * time.Millisecond}
+	l := c.dial(t, opts)
+	itWarmUp(t, l, "job")
+	stopped := []int{2, 3, 4}
+	c.stop(t, stopped...)
+	ctx, cancel := itCtx()
+	defer cancel()
+	if le, err := l.TryAcquire(ctx, "job"); err == nil {
+		t.Fatalf("TryAcquire granted %d with 3 of 5 nodes stopped", le.Token())
+	}
+	if !resumeAfterClose {
+		// The first clean-up try has timed out; the others are still to come.
+		time.Sleep(opts.NodeTimeout + 50*time.Millisecond)
+		c.cont(stopped...)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	c.cont(stopped...)
+	for i := range c.servers {
+		c.waitIdle(t, i)
+	}
+	c.assertNoLockKeys(t)
+
+	before := make([]fencing.Token, len(c.servers))
+	for i := range c.servers {
+		before[i] = c.counter(t, i, "job")
+	}
+	l2 := c.dial(t, opts)
+	start := time.Now()
+	le := itAcquire(t, l2, "job", 2*time.Second) // well below TTL: a leftover key would block it
+	t.Logf("new client granted after %v", time.Since(start))
+	above, holds := 0, 0
+	for i := range c.servers {
+		if le.Token() > before[i] {
+			above++
+		}
+		if c.counter(t, i, "job") == le.Token() {
+			holds++
+		}
+	}
+	if above < 3 || holds < 3 {
+		t.Errorf("token %d is above the counters %v on %d nodes and recorded on %d; want a majority of both",
+			le.Token(), before, above, holds)
+	}
+	if err := le.Release(ctx); err != nil {
+		t.Errorf("Release: %v", err)
+	}
 }
 
 func TestIntegrationSlowNodeDoesNotSlowGrants(t *testing.T) {
@@ -255,4 +298,81 @@ func TestIntegrationSlowNodeDoesNotSlowGrants(t *testing.T) {
 	_ = other.Close()
 	c.assertNoLockKeys(t)
 	itVerifyNoLeaks(t, ignore)
+}
+
+// heldAcquires is a Node whose Acquire requests wait for gate (a slow link), then reach the
+// server even if the caller gave up; every other call passes straight through.
+type heldAcquires struct {
+	quorum.Node
+	gate    <-chan struct{}
+	pending *sync.WaitGroup
+}
+
+func (n heldAcquires) Acquire(ctx context.Context, req quorum.AcquireRequest) (quorum.AcquireReply, error) {
+	type reply struct {
+		r   quorum.AcquireReply
+		err error
+	}
+	out := make(chan reply, 1)
+	n.pending.Go(func() {
+		<-n.gate
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		defer cancel()
+		r, err := n.Node.Acquire(rctx, req)
+		out <- reply{r, err}
+	})
+	select {
+	case r := <-out:
+		return r.r, r.err
+	case <-ctx.Done():
+		return quorum.AcquireReply{}, ctx.Err()
+	}
+}
+
+// TestIntegrationLateAcquireRefusedAfterCleanup holds a failed attempt's acquires on the way to
+// three servers until its clean-up has run there: the clean-up's tombstones must make the
+// servers refuse them when they finally arrive, so no key is left to block the next client.
+func TestIntegrationLateAcquireRefusedAfterCleanup(t *testing.T) {
+	c := itStartN(t, 5, redisproc.Config{})
+	faulty := c.nodes(t, -1)
+	gate := make(chan struct{})
+	var pending sync.WaitGroup
+	t.Cleanup(func() { pending.Wait() }) // runs after the gate is opened below
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	nodes := make([]quorum.Node, len(faulty))
+	for i, f := range faulty {
+		nodes[i] = f
+		if i >= 2 {
+			nodes[i] = heldAcquires{Node: f, gate: gate, pending: &pending}
+		}
+	}
+	opts := quorum.Options{TTL: 5 * time.Second, NodeTimeout: 100 * time.Millisecond}
+	l, err := quorum.New(nodes, opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	itWarmUp(t, c.dial(t, opts), "job")
+
+	ctx, cancel := itCtx()
+	defer cancel()
+	if le, err := l.TryAcquire(ctx, "job"); err == nil {
+		t.Fatalf("TryAcquire granted %d with 3 of 5 acquires held back", le.Token())
+	}
+	if err := l.Close(); err != nil { // the clean-up has run on every server
+		t.Errorf("Close: %v", err)
+	}
+	close(gate)
+	pending.Wait()
+	c.assertNoLockKeys(t)
+	le := itAcquire(t, c.dial(t, opts), "job", 2*time.Second) // well below TTL
+	if err := le.Release(ctx); err != nil {
+		t.Errorf("Release: %v", err)
+	}
 }

@@ -27,8 +27,8 @@ type Locker struct {
 	bg     context.Context // cancelled by Close: stops keep-alives
 	stopBg context.CancelFunc
 
-	leftovers    sync.Map // name → owner of a failed attempt whose clean-up is in flight
-	healing      []atomic.Bool // per node: a heal is in flight
+	leftovers sync.Map      // name → owner of a failed attempt whose clean-up is in flight
+	healing   []atomic.Bool // per node: a heal is in flight
 }
 
 // New returns a Locker over nodes, which must be independent Redis servers (never two URLs of
