@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/quorumlock/quorumlock/clock"
@@ -102,24 +103,31 @@ func (v acquireVotes) failure(name string) error {
 	return outcome(fmt.Errorf("%w: %q", ErrUnavailable, name), v.nodeErrs)
 }
 
-// acquireRound sends req to every node and returns at the majority or as soon as a majority is
-// impossible. mayHold[i] is set for every node that may hold our key when the round returns:
-// all but those that answered with a refusal in this round and never granted before. Late
-// replies are drained in the background, where amnesic nodes get healed.
+// acquireRound sends req to every node and returns at the majority, as soon as a majority is
+// impossible, or when ctx ends. mayHold[i] is set for every node that may hold our key when the
+// round returns: all but those that answered with a refusal in this round and never granted
+// before. Late replies are drained in the background, where amnesic nodes get healed.
+//
+// The requests do not run on ctx, only on NodeTimeout: a caller that cancels ctx once it holds
+// the lease must not cancel the stragglers, whose keys make the lease survive more failures;
+// and the replies of a failed round are what heals amnesic nodes. Clean-up undoes the rest.
 func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, mayHold []bool) acquireVotes {
-	results := broadcast(l, ctx, "acquire", func(ctx context.Context, n Node) (AcquireReply, error) {
+	results := broadcast(l, context.WithoutCancel(ctx), "acquire", func(ctx context.Context, n Node) (AcquireReply, error) {
 		return n.Acquire(ctx, req)
 	})
 	var v acquireVotes
 	granted := make([]bool, len(l.nodes))
 	replies := make([]result[AcquireReply], 0, len(l.nodes))
 	t := newTally(len(l.nodes))
-	for !t.won() && !t.lost() {
-		r := <-results // every node call ends by NodeTimeout
-		replies = append(replies, r)
-		granted[r.node] = r.err == nil && r.reply.Status == Granted
-		t.add(granted[r.node])
-		l.countReply(&v, name, r)
+	for !t.won() && !t.lost() && ctx.Err() == nil {
+		select {
+		case r := <-results: // every node call ends by NodeTimeout
+			replies = append(replies, r)
+			granted[r.node] = r.err == nil && r.reply.Status == Granted
+			t.add(granted[r.node])
+			l.countReply(&v, name, r)
+		case <-ctx.Done():
+		}
 	}
 	for i := range mayHold {
 		answered := false
@@ -129,7 +137,7 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 		mayHold[i] = mayHold[i] || granted[i] || !answered
 	}
 	v.won = t.won()
-	pending := t.pending
+	pending := len(l.nodes) - len(replies)
 	l.goBackground(func() { l.afterRound(req, replies, results, pending) })
 	return v
 }
@@ -152,6 +160,9 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]
 		v.maxCounter = max(v.maxCounter, r.reply.Counter)
 	case Amnesic:
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire", Err: ErrNodeAmnesic})
+	case Invalid:
+		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",
+			Err: errors.New("token refused as invalid: more than a day ahead of the node's clock? check this host's clock")})
 	default:
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",
 			Err: fmt.Errorf("request refused: %v", r.reply.Status)})

@@ -49,7 +49,7 @@ func TestAmnesicNodeDoesNotGrantASecondHolder(t *testing.T) {
 // never seen the name and would accept it, so only node 0's healed floor stands between C and a
 // backwards token.
 func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
-	c, a := newLocker(t, 5, quorum.Options{TTL: time.Second, NodeTimeout: 50 * time.Millisecond})
+	c, a := newLocker(t, 5, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond})
 	ctx := context.Background()
 	c.Nodes[3].SetFail(true)
 	c.Nodes[4].SetFail(true)
@@ -81,7 +81,7 @@ func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
 // TestMajorityAmnesicStaysUnavailable: with two of three nodes amnesic, no majority of healthy
 // nodes can vouch for a floor, so nothing is healed and nothing is granted, however long it waits.
 func TestMajorityAmnesicStaysUnavailable(t *testing.T) {
-	c, l := newLocker(t, 3, quorum.Options{TTL: time.Second, NodeTimeout: 50 * time.Millisecond})
+	c, l := newLocker(t, 3, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond})
 	c.Servers[0].FlushAll()
 	c.Servers[1].FlushAll()
 	for i := range 3 {

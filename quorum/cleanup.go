@@ -3,6 +3,7 @@ package quorum
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,9 @@ const cleanupTries = 3
 // cleanupAttempt cleans up a failed attempt at name, and records its owner as a leftover that
 // the next attempt at name may overwrite until the clean-up has succeeded everywhere.
 func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireRequest, mayHold []bool) {
+	if !slices.Contains(mayHold, true) {
+		return // every node refused: nothing to clean, and an earlier leftover stays replaceable
+	}
 	l.leftovers.Store(name, req.Owner)
 	l.cleanup(ctx, req.Keys, req.Owner, mayHold, func() { l.leftovers.CompareAndDelete(name, req.Owner) })
 }

@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // Dial connects to the Redis servers at urls and returns a Locker over them; Close closes the
 // connections. URLs have the form redis://[user:password@]host:port[/db] or rediss:// for TLS.
-// Every call to a node is bounded by Options.NodeTimeout: go-redis's own multi-second read
-// timeout never applies. Dial fails, naming the URL, if a URL is malformed, if fewer than a
+// Every call to a node is bounded by Options.NodeTimeout (go-redis's multi-second read timeout
+// never applies); the lock's commands to one server share one pipelined connection. Dial fails, naming the URL, if a URL is malformed, if fewer than a
 // majority of the servers answer, or if two URLs reach the same server (same run_id), which
 // would silently destroy the independence a majority relies on.
 func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
@@ -50,19 +51,15 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
 	return l, nil
 }
 
-// dialNode parses one URL and makes a client whose calls are bounded by NodeTimeout.
+// dialNode parses one URL into a node whose connection is replaced after a TTL without reply.
 func dialNode(rawURL string, opts Options) (*RedisNode, error) {
 	ro, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: node URL %q: %w", ErrInvalidOptions, redactURL(rawURL), err)
 	}
-	ro.ContextTimeoutEnabled = true
-	ro.DialTimeout = opts.NodeTimeout
-	ro.ReadTimeout = opts.NodeTimeout
-	ro.WriteTimeout = opts.NodeTimeout
-	ro.MaxRetries = -1 // the lock retries whole attempts itself, within its own deadlines
+	ro.DialTimeout = max(4*opts.NodeTimeout, time.Second)
 	name := ro.Addr + "/" + strconv.Itoa(ro.DB)
-	return NewRedisNode(name, redis.NewClient(ro)), nil
+	return NewRedisNode(name, ro, opts.TTL), nil
 }
 
 // redactURL hides the password of a URL for error messages.

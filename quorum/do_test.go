@@ -10,11 +10,11 @@ import (
 )
 
 func TestDoKeepsTheLeaseExtended(t *testing.T) {
-	_, l := newLocker(t, 3, quorum.Options{TTL: 150 * time.Millisecond, NodeTimeout: 20 * time.Millisecond})
+	_, l := newLocker(t, 3, quorum.Options{TTL: 300 * time.Millisecond, NodeTimeout: 80 * time.Millisecond})
 	err := l.Do(context.Background(), "job", func(ctx context.Context, le *quorum.Lease) error {
 		first := le.ValidUntil()
 		select {
-		case <-time.After(600 * time.Millisecond): // four TTLs
+		case <-time.After(1200 * time.Millisecond): // four TTLs
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
@@ -56,8 +56,8 @@ func TestDoCancelsFnWhenValidityRunsOut(t *testing.T) {
 
 // TestNoRefreshAfterRelease: once Do has returned, no node receives anything more.
 func TestNoRefreshAfterRelease(t *testing.T) {
-	c, l := newLocker(t, 3, quorum.Options{TTL: 100 * time.Millisecond, ExtendInterval: 5 * time.Millisecond,
-		NodeTimeout: 20 * time.Millisecond})
+	c, l := newLocker(t, 3, quorum.Options{TTL: 300 * time.Millisecond, ExtendInterval: 10 * time.Millisecond,
+		NodeTimeout: 80 * time.Millisecond})
 	err := l.Do(context.Background(), "job", func(context.Context, *quorum.Lease) error {
 		time.Sleep(50 * time.Millisecond)
 		return nil

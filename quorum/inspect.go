@@ -48,9 +48,10 @@ type NodeReport struct {
 }
 
 // Inspect asks every node about itself and returns one report per node, in the order of the
-// nodes, with findings about settings that endanger safety or availability: persistence off or
-// not fsynced on every write, an eviction policy that can drop fencing counters, two URLs that
-// reach the same server, a node in quarantine, a clock far from the local one.
+// nodes, with findings about settings that endanger safety or availability: persistence that
+// can restore older counters (RDB snapshots, appendfsync other than always, replicas), an
+// eviction policy that can drop lock keys, tombstones or counters, two URLs that reach the same
+// server, a node in quarantine, a clock far from the local one.
 func (l *Locker) Inspect(ctx context.Context) ([]NodeReport, error) {
 	if err := l.enter(); err != nil {
 		return nil, err

@@ -256,7 +256,7 @@ func queuedAcquire(t *testing.T, cfg redisproc.Config, resumeAfterClose bool) {
 func TestIntegrationSlowNodeDoesNotSlowGrants(t *testing.T) {
 	const delay = 300 * time.Millisecond
 	c := itStartN(t, 5, redisproc.Config{})
-	nodes := c.nodes(t, -1)
+	nodes := c.nodes(t)
 	opts := quorum.Options{TTL: 5 * time.Second, NodeTimeout: time.Second}
 	l := itNewLocker(t, nodes, opts)
 	other := itNewLocker(t, nodes, opts)
@@ -334,7 +334,7 @@ func (n heldAcquires) Acquire(ctx context.Context, req quorum.AcquireRequest) (q
 // servers refuse them when they finally arrive, so no key is left to block the next client.
 func TestIntegrationLateAcquireRefusedAfterCleanup(t *testing.T) {
 	c := itStartN(t, 5, redisproc.Config{})
-	faulty := c.nodes(t, -1)
+	faulty := c.nodes(t)
 	gate := make(chan struct{})
 	var pending sync.WaitGroup
 	t.Cleanup(func() { pending.Wait() }) // runs after the gate is opened below

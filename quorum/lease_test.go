@@ -128,7 +128,7 @@ func TestGrantWithoutValidityIsRefusedAndCleanedUp(t *testing.T) {
 	for _, n := range c.Nodes {
 		nodes = append(nodes, steppingNode{Node: n, clk: clk, step: 400 * time.Millisecond})
 	}
-	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 50 * time.Millisecond, Clock: clk})
+	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestExtendAnsweredAfterValidityLosesLease(t *testing.T) {
 	for _, n := range c.Nodes {
 		nodes = append(nodes, slowExtendNode{Node: n, clk: clk, step: 400 * time.Millisecond})
 	}
-	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 50 * time.Millisecond, Clock: clk})
+	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

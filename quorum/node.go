@@ -20,9 +20,9 @@ type Node interface {
 	// Extend resets the lock's expiry to req.TTL if, and only if, the key still holds req.Owner.
 	// It never re-creates a missing key. It reports whether the key was extended.
 	Extend(ctx context.Context, req ExtendRequest) (bool, error)
-	// Release deletes the lock's key if, and only if, it still holds req.Owner, and otherwise
-	// leaves a tombstone so that a request of req.Owner that arrives late is refused. It reports
-	// whether a key was deleted.
+	// Release deletes the lock's key if, and only if, it still holds req.Owner, and leaves a
+	// tombstone so that a request of req.Owner that arrives late is refused. It reports whether
+	// a key was deleted.
 	Release(ctx context.Context, req ReleaseRequest) (bool, error)
 	// Heal ends a node's quarantine after it lost its data (see docs/PROTOCOL.md).
 	Heal(ctx context.Context, req HealRequest) (HealResult, error)
@@ -128,7 +128,7 @@ type ExtendRequest struct {
 type ReleaseRequest struct {
 	Keys  Keys
 	Owner string
-	// TombstoneTTL is how long the tombstone left for Owner lives when the key is not Owner's.
+	// TombstoneTTL is how long the tombstone left for Owner lives; it is written in every case.
 	TombstoneTTL time.Duration
 }
 

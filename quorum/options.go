@@ -39,7 +39,8 @@ type Options struct {
 	// ExtendInterval is how often Do extends its lease. Default TTL/3.
 	ExtendInterval time.Duration
 	// Quarantine is how long a node that lost its data refuses grants before it may be healed.
-	// It must be at least the longest TTL that any client of these nodes uses. Default: TTL.
+	// It must be at least the longest TTL, and more than twice the longest NodeTimeout, that any
+	// client of these nodes uses (docs/PROTOCOL.md, Amnesia). Default: TTL.
 	Quarantine time.Duration
 	// CleanupTimeout bounds the clean-up of a failed, cancelled or released attempt, which runs
 	// on a context of its own (never the caller's cancelled one). Default: 4 × NodeTimeout.

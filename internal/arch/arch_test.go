@@ -14,8 +14,8 @@ var allowed = map[string][]string{
 	"clock":             {},
 	"fencing":           {},
 	"clock/clocktest":   {"clock"},
-	"quorum":            {"clock", "fencing"},
-	"quorum/quorumtest": {"clock", "fencing", "quorum"},
+	"quorum":            {"clock", "fencing", "internal/redispipe"},
+	"quorum/quorumtest": {"clock", "fencing", "quorum", "internal/redispipe"},
 }
 
 func TestImportDirection(t *testing.T) {

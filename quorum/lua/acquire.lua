@@ -12,12 +12,13 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
--- A proposal must be below 2^53 (Lua numbers are doubles) and no more than a day ahead of this
+-- A proposal must be an integer in [1, 2^53) (Lua numbers are doubles) and no more than a day ahead of this
 -- node's clock, so that a client with a wild clock cannot exhaust the token space.
 local token = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local ahead = token and token - (tonumber(t[1]) * 1000000 + tonumber(t[2]))
-if token == nil or token < 1 or token > 9007199254740991 or ahead > 86400000000 then
+if token == nil or token ~= token or token % 1 ~= 0 or token < 1 or token > 9007199254740991
+    or ahead > 86400000000 then
   return {6, 0, 0, '', 0, 0}
 end
 local m = redis.call('HMGET', KEYS[3], 'state', 'floor', 'max', 'id', 'since', 'q')

@@ -26,13 +26,8 @@ func NewCluster(t testing.TB, n int) *Cluster {
 	c := &Cluster{}
 	for i := range n {
 		s := miniredis.RunT(t)
-		client := redis.NewClient(&redis.Options{
-			Addr:                  s.Addr(),
-			ContextTimeoutEnabled: true,
-			MaxRetries:            -1,
-			ReadTimeout:           2 * time.Second,
-		})
-		node := NewFaultyNode(quorum.NewRedisNode(fmt.Sprintf("mini%d(%s)", i, s.Addr()), client))
+		inner := quorum.NewRedisNode(fmt.Sprintf("mini%d(%s)", i, s.Addr()), &redis.Options{Addr: s.Addr()}, 10*time.Second)
+		node := NewFaultyNode(inner)
 		c.Servers = append(c.Servers, s)
 		c.Nodes = append(c.Nodes, node)
 	}

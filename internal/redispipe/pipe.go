@@ -1,0 +1,216 @@
+package redispipe
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Errors of a Pipe.
+var (
+	// ErrClosed is returned for calls on a closed Pipe.
+	ErrClosed          = errors.New("redispipe: closed")
+	errUnexpectedReply = errors.New("redispipe: reply without a command")
+)
+
+// Config says how to reach one server.
+type Config struct {
+	Addr     string      // host:port
+	Username string      // ACL user; empty for the default user
+	Password string      // empty for none
+	DB       int         // database number
+	TLS      *tls.Config // nil for plain TCP
+	// DialTimeout bounds connecting and the handshake (AUTH, SELECT, OnConnect). Default 5 s.
+	DialTimeout time.Duration
+	// ReplyTimeout is how long the oldest written command may wait for its reply before the
+	// connection is deemed dead and closed (commands already written still run on the server if
+	// it was only stalled). Default 30 s.
+	ReplyTimeout time.Duration
+	// OnConnect are commands sent on every new connection before any other, e.g. SCRIPT LOAD.
+	OnConnect [][]string
+}
+
+// Pipe is a pipelined connection to one server that reconnects when needed. It is safe for
+// concurrent use.
+type Pipe struct {
+	cfg Config
+
+	mu      sync.Mutex
+	conn    *conn
+	dialing chan struct{} // closed when the dial in progress ends
+	dialErr error
+	closed  bool
+}
+
+// New returns a Pipe that connects on first use.
+func New(cfg Config) *Pipe {
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.ReplyTimeout <= 0 {
+		cfg.ReplyTimeout = 30 * time.Second
+	}
+	return &Pipe{cfg: cfg}
+}
+
+// Do sends a command and waits for its reply or for ctx to end. An error reply from the server
+// is returned as an Error. When ctx ends first, the command still runs (it may already be on
+// its way) and its reply is discarded; the connection stays open, so commands issued later are
+// still run after it.
+func (p *Pipe) Do(ctx context.Context, args ...string) (any, error) {
+	return p.do(ctx, false, args)
+}
+
+// DoUnlessCancelled is Do, except that a command whose ctx has ended before it could be written
+// is not written at all.
+func (p *Pipe) DoUnlessCancelled(ctx context.Context, args ...string) (any, error) {
+	return p.do(ctx, true, args)
+}
+
+func (p *Pipe) do(ctx context.Context, droppable bool, args []string) (any, error) {
+	cl := &call{ctx: ctx, args: args, droppable: droppable, done: make(chan struct{})}
+	c, err := p.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.enqueue(cl); err != nil {
+		return nil, err
+	}
+	select {
+	case <-cl.done:
+		return cl.reply, cl.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// connection returns the live connection, dialling one if there is none.
+func (p *Pipe) connection(ctx context.Context) (*conn, error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if p.conn != nil && !p.conn.failed() {
+			c := p.conn
+			p.mu.Unlock()
+			return c, nil
+		}
+		wait := p.dialing
+		if wait == nil {
+			wait = make(chan struct{})
+			p.dialing = wait
+			go p.dial(wait)
+		}
+		p.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		p.mu.Lock()
+		err := p.dialErr
+		p.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// dial connects and publishes the connection (or the error) to the callers waiting on done.
+func (p *Pipe) dial(done chan struct{}) {
+	c, err := p.connect()
+	p.mu.Lock()
+	if p.closed && c != nil {
+		c.close()
+		c, err = nil, ErrClosed
+	}
+	// A failed conn's goroutines have ended or are ending by themselves (fail closed the socket).
+	p.conn, p.dialErr, p.dialing = c, err, nil
+	p.mu.Unlock()
+	close(done)
+}
+
+// connect dials and runs the handshake within DialTimeout.
+func (p *Pipe) connect() (*conn, error) {
+	d := &net.Dialer{Timeout: p.cfg.DialTimeout, KeepAlive: 15 * time.Second}
+	var nc net.Conn
+	var err error
+	if p.cfg.TLS != nil {
+		nc, err = (&tls.Dialer{NetDialer: d, Config: p.cfg.TLS}).Dial("tcp", p.cfg.Addr)
+	} else {
+		nc, err = d.Dial("tcp", p.cfg.Addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(nc, 16<<10)
+	if err := p.handshake(nc, br); err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	return newConn(nc, br, p.cfg.ReplyTimeout), nil
+}
+
+// handshake authenticates, selects the database and runs OnConnect, synchronously.
+func (p *Pipe) handshake(nc net.Conn, br *bufio.Reader) error {
+	var cmds [][]string
+	switch {
+	case p.cfg.Username != "":
+		cmds = append(cmds, []string{"AUTH", p.cfg.Username, p.cfg.Password})
+	case p.cfg.Password != "":
+		cmds = append(cmds, []string{"AUTH", p.cfg.Password})
+	}
+	if p.cfg.DB != 0 {
+		cmds = append(cmds, []string{"SELECT", strconv.Itoa(p.cfg.DB)})
+	}
+	cmds = append(cmds, p.cfg.OnConnect...)
+	if len(cmds) == 0 {
+		return nil
+	}
+	_ = nc.SetDeadline(time.Now().Add(p.cfg.DialTimeout))
+	defer nc.SetDeadline(time.Time{})
+	bw := bufio.NewWriter(nc)
+	for _, cmd := range cmds {
+		if err := writeCommand(bw, cmd); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	for _, cmd := range cmds {
+		reply, err := readReply(br)
+		if err != nil {
+			return err
+		}
+		if e, ok := reply.(Error); ok {
+			return fmt.Errorf("redispipe: %s: %w", cmd[0], e)
+		}
+	}
+	return nil
+}
+
+// Close closes the connection after writing the commands already issued. Calls in progress
+// and later calls fail with ErrClosed.
+func (p *Pipe) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	c, dialing := p.conn, p.dialing
+	p.conn = nil
+	p.mu.Unlock()
+	if dialing != nil {
+		<-dialing // the dial sees closed and closes what it got
+	}
+	if c != nil {
+		c.close()
+	}
+	return nil
+}
