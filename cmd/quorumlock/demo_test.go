@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestDemoPrintsIncreasingTokensAndRefusesTheStaleHolder(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"demo", "-nodes", "3", "-workers", "3", "-grants", "5"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 7 { // header, 5 grants, the stale write
+		t.Fatalf("output:\n%s", out.String())
+	}
+	var last string
+	for _, l := range lines[1:6] {
+		tok := l[strings.LastIndex(l, " ")+1:]
+		if len(tok) < len(last) || len(tok) == len(last) && tok <= last {
+			t.Fatalf("tokens not increasing: %s after %s", tok, last)
+		}
+		last = tok
+	}
+	if !strings.Contains(lines[6], "stale token") {
+		t.Fatalf("the stale holder was not refused: %s", lines[6])
+	}
+}
+
+func TestBadInputExitsWithUsageError(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"demo", "-nodes", "0"}, {"demo", "extra"}, {"demo", "-grants", "x"}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, &out, &errOut); code != 2 || errOut.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 with a message", args, code, errOut.String())
+		}
+	}
+}
