@@ -145,12 +145,12 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 // countReply folds one node's answer into the round's votes.
 func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]) {
 	n := l.nodes[r.node]
-	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.Name(), Op: "acquire",
-		Status: r.reply.Status, Duration: r.elapsed, Err: r.err})
 	if r.err != nil {
-		v.nodeErrs = append(v.nodeErrs, r.err)
+		v.nodeErrs = append(v.nodeErrs, r.err) // broadcast reported it to the Observer
 		return
 	}
+	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.Name(), Op: "acquire",
+		Status: r.reply.Status, Duration: r.elapsed})
 	switch r.reply.Status {
 	case Granted:
 	case Held:

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// result is one node's outcome in a broadcast.
+// result is one node's outcome in a broadcast. Failed calls are reported to the Observer here.
 type result[R any] struct {
 	node    int
 	reply   R
@@ -30,6 +30,7 @@ func broadcast[R any](l *Locker, ctx context.Context, op string, call func(conte
 			elapsed := l.opts.Clock.Since(start)
 			if err != nil {
 				err = &NodeError{Node: n.Name(), Op: op, Err: err}
+				l.opts.Observer.Observe(Event{Kind: EventNode, Node: n.Name(), Op: op, Duration: elapsed, Err: err})
 			}
 			out <- result[R]{node: i, reply: reply, err: err, elapsed: elapsed}
 		}()
