@@ -53,9 +53,25 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
 
 // dialNode parses one URL into a node whose connection is replaced after a TTL without reply.
 func dialNode(rawURL string, opts Options) (*RedisNode, error) {
+	return NewRedisNodeURL(rawURL, opts)
+}
+
+// NewRedisNodeURL returns a RedisNode for a redis:// or rediss:// URL, configured as Dial
+// configures its nodes from opts (TLSConfig, NodeTimeout, TTL), without connecting. Use it with
+// New to build a Locker whose nodes are not checked, e.g. to inspect a deployment that Dial
+// would refuse. Errors wrap ErrInvalidOptions and name the URL, without its password.
+func NewRedisNodeURL(rawURL string, opts Options) (*RedisNode, error) {
+	opts = opts.withDefaults()
 	ro, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: node URL %q: %w", ErrInvalidOptions, redactURL(rawURL), err)
+	}
+	if ro.TLSConfig != nil && opts.TLSConfig != nil {
+		tc := opts.TLSConfig.Clone()
+		if tc.ServerName == "" {
+			tc.ServerName = ro.TLSConfig.ServerName
+		}
+		ro.TLSConfig = tc
 	}
 	ro.DialTimeout = max(4*opts.NodeTimeout, time.Second)
 	name := ro.Addr + "/" + strconv.Itoa(ro.DB)

@@ -20,8 +20,15 @@ func (ka *keepAlive) stop() {
 	<-ka.exited
 }
 
-// startKeepAlive starts auto-extension of le; Release stops it. It does nothing if le has ended
-// or already has one.
+// AutoExtend keeps the lease extended every ExtendInterval until Release, until it is lost, or
+// until the Locker closes; Do uses it. A failed extension that does not lose the lease is
+// retried sooner while validity remains; if none succeeds in time, the lease ends locally at
+// ValidUntil and Done is closed. Release stops auto-extension before it returns, so no
+// extension is sent afterwards. AutoExtend does nothing if the lease has ended or already
+// extends itself.
+func (le *Lease) AutoExtend() { le.startKeepAlive() }
+
+// startKeepAlive starts auto-extension of le; see AutoExtend.
 func (le *Lease) startKeepAlive() {
 	le.mu.Lock()
 	defer le.mu.Unlock()

@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -47,6 +48,9 @@ type Options struct {
 	CleanupTimeout time.Duration
 	// Observer receives events about attempts, grants and nodes. Default: none.
 	Observer Observer
+	// TLSConfig is used by Dial for rediss:// URLs (its ServerName defaults to the URL's host).
+	// Default: nil, meaning the system's roots and the URL's host.
+	TLSConfig *tls.Config
 }
 
 // withDefaults returns o with every zero field set to its default.
