@@ -1,6 +1,7 @@
 // Command quorumlock runs and inspects fenced quorum locks over independent Redis servers.
 //
 //	quorumlock demo [flags]     contending workers on in-process nodes, printing grants and tokens
+//	quorumlock bench [flags]    quorumlock beside redsync on the same Redis nodes: speed and leftovers
 //
 // Run "quorumlock COMMAND -h" for a command's flags.
 package main
@@ -18,6 +19,7 @@ const usage = `usage: quorumlock COMMAND [flags]
 
 commands:
   demo    start in-process nodes and let contending workers take a fenced lock
+  bench   measure quorumlock beside redsync on the same Redis nodes
 `
 
 func main() {
@@ -35,6 +37,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

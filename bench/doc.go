@@ -1,0 +1,26 @@
+// Package bench measures quorumlock side by side with redsync (github.com/go-redsync/redsync/v4),
+// the Go default Redlock library, on the same Redis nodes in the same run.
+//
+// Run takes a Config (the nodes, and scenarios as data) and returns a Report (results as data),
+// which renders itself as a text table, Markdown, JSON or an SVG chart. For every scenario the
+// two libraries alternate (ours, redsync, ours, redsync, ...) so that drift of the machine hits
+// both, and every metric is the median over rounds, except keys left behind and errors, which
+// are the worst round.
+//
+// What is measured, per operation (an op is one Lock+Unlock pair, or, in the contended
+// scenario, one TryLock attempt plus the Unlock when it was granted):
+//
+//   - throughput and latency percentiles over the measured window, after an unmeasured warm-up;
+//   - client CPU (getrusage of this whole process) and heap allocations (runtime.MemStats
+//     Mallocs): with in-process nodes these include the nodes' own work;
+//   - server CPU, from INFO cpu (used_cpu_sys + used_cpu_user) summed over the nodes in use:
+//     unknown for servers that do not report it (miniredis);
+//   - lock keys left on every node after the clients were closed and a short settle.
+//
+// Both libraries run with their default options: ours with quorum.Dial defaults, redsync with
+// its NewMutex defaults over goredis/v9 pools whose clients are made by redis.ParseURL of the same
+// URLs. The go-redis defaults matter when a node is down: each call to it lasts through the
+// client's dial retries (DialerRetries 5, 100 ms apart) and command retries (MaxRetries 3), and
+// redsync waits for every node unless FailFast. Each library writes under its own key prefix. A benchmark reports what it measured:
+// nothing here compares against targets or adjusts numbers.
+package bench

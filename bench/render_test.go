@@ -1,0 +1,124 @@
+package bench_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlock/quorumlock/bench"
+)
+
+// sampleReport is a report as Run would return it, without running anything.
+func sampleReport() bench.Report {
+	res := func(lib string, opsPerSec float64, p50 time.Duration) bench.Result {
+		return bench.Result{Library: lib, Round: 1, Ops: 100, Grants: 100, OpsPerSec: opsPerSec, GrantsPerSec: 20,
+			P50: p50, P99: 2 * p50, P999: 3 * p50, ClientCPUPerOp: 300 * time.Microsecond, AllocsPerOp: 144,
+			ServerCPUKnown: true, ServerCPUPerOp: 250 * time.Microsecond}
+	}
+	sum := func(r bench.Result) bench.Summary { return bench.Summary{Median: r, Rounds: []bench.Result{r}} }
+	scs := bench.DefaultScenarios(5)
+	rep := bench.Report{Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Backend: "5 test nodes",
+		Servers: []string{"7.0.15", "7.0.15"}, Go: "go1.26 linux/amd64", CPUs: 2, Peer: "redsync v4.18.1",
+		Rounds: 1, Measure: time.Second}
+	for i, sc := range scs[:4] {
+		ours, peer := res(bench.Ours, 1000*float64(i+1), 400*time.Microsecond), res(bench.Redsync, 2000, time.Millisecond)
+		peer.FirstError = "a | pipe"
+		rep.Scenarios = append(rep.Scenarios, bench.ScenarioReport{Scenario: sc, PeerLabel: bench.Redsync,
+			Ours: sum(ours), Peer: sum(peer)})
+	}
+	rep.Scenarios = append(rep.Scenarios, bench.ScenarioReport{Scenario: scs[len(scs)-1], Skipped: "needs 7 nodes, 5 given"})
+	return rep
+}
+
+func TestWriteTable(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"uncontended", "parallel-64", "contended-16", "skipped: needs 7 nodes",
+		"ours/redsync", "better:", "higher", "lower", "p99.9", "srv cpu/op", "keys left", "400µs",
+		"first error, uncontended redsync: a | pipe", "Redis 7.0.15"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "not representative") {
+		t.Errorf("table of real nodes says they are not representative:\n%s", out)
+	}
+	rep := sampleReport()
+	rep.InProcess = true
+	b.Reset()
+	_ = rep.WriteTable(&b)
+	if !strings.Contains(b.String(), "in-process miniredis: not representative of real Redis speed") {
+		t.Errorf("in-process table lacks the warning:\n%s", b.String())
+	}
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	var table []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "|") {
+			table = append(table, l)
+		}
+	}
+	if len(table) < 3 || !strings.HasPrefix(table[1], "| --- |") {
+		t.Fatalf("no Markdown table with a separator row:\n%s", b.String())
+	}
+	cols := strings.Count(table[0], " | ")
+	for _, row := range table {
+		if strings.Count(strings.ReplaceAll(row, `\|`, ""), " | ") != cols && !strings.HasPrefix(row, "| --- |") {
+			t.Errorf("row has a different number of columns than the header: %s", row)
+		}
+	}
+}
+
+func TestWriteSVGIsWellFormed(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(&b)
+	rects := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			rects++
+		}
+	}
+	// background + 2 legend swatches + 2 panels × 4 scenarios × 2 libraries
+	if want := 1 + 2 + 2*4*2; rects != want {
+		t.Errorf("SVG has %d rects, want %d", rects, want)
+	}
+}
+
+func TestReportJSONRoundTrip(t *testing.T) {
+	rep := sampleReport()
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back bench.Report
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Scenarios) != len(rep.Scenarios) || back.Scenarios[0].Ours.Median.P50 != rep.Scenarios[0].Ours.Median.P50 {
+		t.Errorf("JSON round trip lost data: %s", data)
+	}
+}

@@ -1,0 +1,247 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+const (
+	// opGrace is how long ops still running at the end of a run may take before their context
+	// is cancelled (they then count as errors).
+	opGrace = 10 * time.Second
+	// bootstrapTimeout bounds the first grant on fresh nodes, which must heal them first.
+	bootstrapTimeout = 30 * time.Second
+	redsyncModule    = "github.com/go-redsync/redsync/v4"
+)
+
+// runner is the state of one Run.
+type runner struct {
+	cfg   Config
+	admin *admin
+	runID string // in every lock name of this Run, so runs on the same nodes never mix
+}
+
+// Run runs every scenario of cfg for both libraries, alternating, and returns the report.
+// It stops at the first error that is not a failed operation (a node that cannot be reached
+// for INFO, SCAN or Dial) and returns it, with the report of the scenarios completed so far. When ctx ends it returns an
+// error wrapping ctx.Err().
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Report{}, err
+	}
+	adm, err := dialAdmin(cfg.Nodes)
+	if err != nil {
+		return Report{}, err
+	}
+	defer adm.close()
+	r := &runner{cfg: cfg, admin: adm, runID: randomHex(4)}
+	rep, err := r.newReport(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if err := r.bootstrap(ctx); err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	err = r.scenarios(ctx, &rep)
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
+// scenarios runs every scenario and appends its report to rep.
+func (r *runner) scenarios(ctx context.Context, rep *Report) error {
+	total := 0
+	for _, sc := range r.cfg.Scenarios {
+		if r.skip(sc) == "" {
+			total += 2 * r.cfg.Rounds
+		}
+	}
+	done := 0
+	for i, sc := range r.cfg.Scenarios {
+		sr, err := r.scenario(ctx, i, sc, &done, total)
+		if err != nil {
+			return err // the report keeps only complete scenarios
+		}
+		rep.Scenarios = append(rep.Scenarios, sr)
+	}
+	r.progress(Progress{Done: done, Total: total})
+	return nil
+}
+
+func (r *runner) newReport(ctx context.Context) (Report, error) {
+	rep := Report{Started: time.Now(), Backend: r.cfg.Backend, InProcess: r.cfg.InProcess,
+		Go: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU(),
+		Peer: "redsync " + moduleVersion(redsyncModule), Rounds: r.cfg.Rounds,
+		Measure: r.cfg.Duration, MaxOps: r.cfg.MaxOps}
+	for i := range r.cfg.Nodes {
+		v, err := r.admin.version(ctx, i)
+		if err != nil {
+			return rep, err
+		}
+		rep.Servers = append(rep.Servers, v)
+	}
+	return rep, nil
+}
+
+// scenario runs one scenario: rounds × (ours, peer).
+func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, total int) (ScenarioReport, error) {
+	sr := ScenarioReport{Scenario: sc, PeerLabel: Redsync, Skipped: r.skip(sc)}
+	if sc.PeerFailFast {
+		sr.PeerLabel = Redsync + " (FailFast)"
+	}
+	if sr.Skipped != "" {
+		return sr, nil
+	}
+	var ours, peer []Result
+	for round := 1; round <= r.cfg.Rounds; round++ {
+		for _, lib := range []string{Ours, Redsync} {
+			r.progress(Progress{Done: *done, Total: total, Scenario: sc.Name, Library: lib, Round: round})
+			res, err := r.runOnce(ctx, i, sc, lib, round)
+			if err != nil {
+				return sr, fmt.Errorf("bench: scenario %s, %s, round %d: %w", sc.Name, lib, round, err)
+			}
+			*done++
+			if lib == Ours {
+				ours = append(ours, res)
+			} else {
+				peer = append(peer, res)
+			}
+		}
+	}
+	sr.Ours, sr.Peer = summarize(ours), summarize(peer)
+	sr.Ratios = ratios(sc.Kind, sr.Ours.Median, sr.Peer.Median)
+	return sr, nil
+}
+
+func (r *runner) progress(p Progress) {
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(p)
+	}
+}
+
+// skip says why sc cannot run on the nodes given, or "".
+func (r *runner) skip(sc Scenario) string {
+	live := sc.Nodes
+	if sc.DownNode {
+		live--
+	}
+	if live > len(r.cfg.Nodes) {
+		return fmt.Sprintf("needs %d nodes, %d given", live, len(r.cfg.Nodes))
+	}
+	return ""
+}
+
+// bootstrap takes and releases one lock of ours on every node, so that fresh nodes are healed
+// (package quorum refuses grants on a node without a marker until a round finds every node
+// fresh) before scenarios that leave a node out.
+func (r *runner) bootstrap(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, bootstrapTimeout)
+	defer cancel()
+	l, err := quorum.Dial(ctx, r.cfg.Nodes, quorum.Options{KeyPrefix: r.prefix(Ours)})
+	if err != nil {
+		return fmt.Errorf("bench: bootstrap: %w", err)
+	}
+	le, err := l.Acquire(ctx, r.runID+".bootstrap")
+	if err == nil {
+		err = le.Release(ctx)
+	}
+	err = errors.Join(err, l.Close())
+	if err != nil {
+		return fmt.Errorf("bench: bootstrap: %w", err)
+	}
+	return r.admin.drop(ctx, r.pattern(Ours, r.runID+".bootstrap"))
+}
+
+// prefix returns the key prefix of lib.
+func (r *runner) prefix(lib string) string {
+	if lib == Ours {
+		return r.cfg.KeyPrefix + "q:"
+	}
+	return r.cfg.KeyPrefix + "rs:"
+}
+
+// pattern matches every key lib writes for lock names that start with base.
+func (r *runner) pattern(lib, base string) string {
+	if lib == Ours {
+		return r.prefix(Ours) + "{" + base + "*"
+	}
+	return r.prefix(Redsync) + base + "*"
+}
+
+// topology is the nodes of one run as the library sees them.
+type topology struct {
+	urls  []string // what the library dials
+	live  []int    // indexes in Config.Nodes of the servers in use, for INFO cpu
+	proxy *DelayProxy
+}
+
+func (t *topology) close() error {
+	if t.proxy != nil {
+		return t.proxy.Close()
+	}
+	return nil
+}
+
+// topologyFor builds sc's nodes: the first Nodes of Config.Nodes, node 0 behind a delaying
+// proxy for SlowDelay, the last replaced by a closed port for DownNode.
+func (r *runner) topologyFor(sc Scenario) (*topology, error) {
+	t := &topology{}
+	for i := range sc.Nodes {
+		t.urls = append(t.urls, r.cfg.Nodes[i])
+		t.live = append(t.live, i)
+	}
+	if sc.DownNode {
+		down, err := closedPortURL()
+		if err != nil {
+			return nil, err
+		}
+		t.urls[len(t.urls)-1] = down
+		t.live = t.live[:len(t.live)-1]
+	}
+	if sc.SlowDelay > 0 {
+		u, err := url.Parse(t.urls[0])
+		if err != nil {
+			return nil, fmt.Errorf("bench: node URL %q: %w", t.urls[0], err)
+		}
+		if t.proxy, err = NewDelayProxy(u.Host, sc.SlowDelay); err != nil {
+			return nil, err
+		}
+		u.Host = t.proxy.Addr()
+		t.urls[0] = u.String()
+	}
+	return t, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// moduleVersion returns the version of module path linked into this binary, or "(unknown)".
+func moduleVersion(path string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == path {
+				return d.Version
+			}
+		}
+	}
+	return "(unknown version)"
+}
+
+// tag returns the part of the lock names unique to one run of scenario i.
+func (r *runner) tag(i, round int) string {
+	return r.runID + ".s" + strconv.Itoa(i) + ".r" + strconv.Itoa(round)
+}

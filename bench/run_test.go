@@ -1,0 +1,159 @@
+package bench_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlock/quorumlock/bench"
+	"github.com/quorumlock/quorumlock/internal/redisproc"
+)
+
+func inProcess(t *testing.T, n int) *bench.LocalNodes {
+	t.Helper()
+	nodes, err := bench.StartInProcess(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = nodes.Close() })
+	return nodes
+}
+
+// tiny returns a Config for a quick run on nodes.
+func tiny(nodes *bench.LocalNodes, scenarios []bench.Scenario) bench.Config {
+	return bench.Config{Nodes: nodes.URLs, InProcess: nodes.InProcess, Scenarios: scenarios,
+		Duration: 30 * time.Millisecond, WarmUp: -1, Settle: 20 * time.Millisecond, Rounds: 1}
+}
+
+func TestRunEveryScenarioInProcess(t *testing.T) {
+	nodes := inProcess(t, 7)
+	scenarios := bench.DefaultScenarios(5)
+	for i := range scenarios {
+		// The machinery, not the load, is under test here (and under -race on small machines):
+		// the benchmark itself reports what many workers do.
+		scenarios[i].Workers = min(scenarios[i].Workers, 4)
+	}
+	var progress []bench.Progress
+	cfg := tiny(nodes, scenarios)
+	cfg.Progress = func(p bench.Progress) { progress = append(progress, p) }
+	rep, err := bench.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := bench.Names(scenarioList(rep)), bench.Names(scenarios); !slices.Equal(got, want) {
+		t.Fatalf("report scenarios = %v, want %v", got, want)
+	}
+	for _, sr := range rep.Scenarios {
+		if sr.Skipped != "" {
+			t.Errorf("%s skipped: %s", sr.Scenario.Name, sr.Skipped)
+			continue
+		}
+		for _, s := range []bench.Summary{sr.Ours, sr.Peer} {
+			if len(s.Rounds) != 1 || s.Rounds[0].Ops == 0 {
+				t.Errorf("%s %s: rounds %+v; want one round with ops", sr.Scenario.Name, s.Median.Library, s.Rounds)
+			}
+		}
+		if sr.Ours.Median.Library != bench.Ours || sr.Peer.Median.Library != bench.Redsync {
+			t.Errorf("%s: libraries %q and %q", sr.Scenario.Name, sr.Ours.Median.Library, sr.Peer.Median.Library)
+		}
+		if left := sr.Ours.Median.KeysLeft; left != 0 {
+			t.Errorf("%s: ours left %d lock keys behind, want 0", sr.Scenario.Name, left)
+		}
+	}
+	if last := progress[len(progress)-1]; last.Scenario != "" || last.Done != last.Total || last.Total != 2*len(scenarios) {
+		t.Errorf("last progress = %+v, want done = total = %d", last, 2*len(scenarios))
+	}
+}
+
+func scenarioList(rep bench.Report) []bench.Scenario {
+	var out []bench.Scenario
+	for _, sr := range rep.Scenarios {
+		out = append(out, sr.Scenario)
+	}
+	return out
+}
+
+func TestRunSkipsScenariosThatNeedMoreNodes(t *testing.T) {
+	nodes := inProcess(t, 3)
+	scenarios, err := bench.Select(bench.DefaultScenarios(3), "uncontended,nodes-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bench.Run(context.Background(), tiny(nodes, scenarios))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scenarios[0].Skipped != "" || !strings.Contains(rep.Scenarios[1].Skipped, "needs 5 nodes, 3 given") {
+		t.Errorf("skipped = %q, %q; want uncontended run and nodes-5 skipped",
+			rep.Scenarios[0].Skipped, rep.Scenarios[1].Skipped)
+	}
+}
+
+func TestRunStopsWhenContextEnds(t *testing.T) {
+	nodes := inProcess(t, 3)
+	cfg := tiny(nodes, bench.DefaultScenarios(3)[:1])
+	cfg.Duration = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+	}()
+	_, err := bench.Run(ctx, cfg)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v, want an error wrapping context.Canceled", err)
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	_, err := bench.Run(context.Background(), bench.Config{Rounds: -1})
+	for _, want := range []string{"Nodes is empty", "Rounds is -1"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Run(bad config) = %v; want it to say %q", err, want)
+		}
+	}
+}
+
+func TestRunOnSpawnedRedis(t *testing.T) {
+	redisproc.Require(t)
+	nodes, err := bench.SpawnRedis(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nodes.Close()
+	scenarios, err := bench.Select(bench.DefaultScenarios(3), "uncontended,slow-node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bench.Run(context.Background(), tiny(nodes, scenarios))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Servers) != 3 || rep.Servers[0] == "" {
+		t.Errorf("Servers = %q, want three redis versions", rep.Servers)
+	}
+	for _, sr := range rep.Scenarios {
+		for _, s := range []bench.Summary{sr.Ours, sr.Peer} {
+			if !s.Median.ServerCPUKnown {
+				t.Errorf("%s %s: server CPU unknown on redis-server", sr.Scenario.Name, s.Median.Library)
+			}
+		}
+		if sr.Ours.Median.KeysLeft != 0 {
+			t.Errorf("%s: ours left %d lock keys behind, want 0", sr.Scenario.Name, sr.Ours.Median.KeysLeft)
+		}
+	}
+	urls := nodes.URLs
+	if err := nodes.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range urls {
+		addr := strings.TrimSuffix(strings.TrimPrefix(u, "redis://"), "/0")
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still answers after Close", addr)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind says what one operation of a scenario is.
+type Kind string
+
+// The kinds of scenario.
+const (
+	// Pairs: every op takes a lock (retrying as each library's Lock does) and releases it.
+	Pairs Kind = "pairs"
+	// Contended: every worker makes single attempts (TryLock) at one shared name; an op is one
+	// attempt, followed by the release when it was granted.
+	Contended Kind = "contended"
+)
+
+// Naming says which lock names the workers of a Pairs scenario use.
+type Naming string
+
+// The namings.
+const (
+	// NewNames: every op uses a name never used before.
+	NewNames Naming = "new"
+	// OwnName: every worker reuses one name of its own.
+	OwnName Naming = "own"
+)
+
+// Scenario is one workload, as data.
+type Scenario struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Kind        Kind   `json:"kind"`
+	Naming      Naming `json:"naming,omitempty"` // Pairs only
+	Workers     int    `json:"workers"`          // concurrent goroutines
+	// Nodes is the number of nodes N the lock runs on: the first N of Config.Nodes, or, with
+	// DownNode, the first N−1 plus one that is down. Zero means Config.ClusterSize.
+	Nodes int `json:"nodes"`
+	// SlowDelay, when positive, puts node 0 behind an in-process proxy that delays every
+	// chunk of bytes by this much in each direction.
+	SlowDelay time.Duration `json:"slow_delay,omitempty"`
+	// DownNode replaces the last node by a URL to a closed loopback port.
+	DownNode bool `json:"down_node,omitempty"`
+	// PeerFailFast runs redsync with WithFailFast(true) instead of its defaults.
+	PeerFailFast bool `json:"peer_fail_fast,omitempty"`
+}
+
+// DefaultSlowDelay is the one-way delay of the slow node in the default scenarios.
+const DefaultSlowDelay = 5 * time.Millisecond
+
+// DefaultScenarios returns the standard scenarios for a cluster of n nodes: uncontended,
+// parallel-16, parallel-64, contended-16, slow-node, slow-node-failfast, node-down, and the
+// uncontended case on 1, 3, 5 and 7 nodes ("nodes-K"), leaving out K = n, which is uncontended.
+func DefaultScenarios(n int) []Scenario {
+	slow := "node 0 behind a proxy adding " + DefaultSlowDelay.String() + " each way"
+	all := []Scenario{
+		{Name: "uncontended", Description: "1 goroutine, Lock+Unlock on new names",
+			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n},
+		{Name: "parallel-16", Description: "16 goroutines, each Lock+Unlock on a name of its own",
+			Kind: Pairs, Naming: OwnName, Workers: 16, Nodes: n},
+		{Name: "parallel-64", Description: "64 goroutines, each Lock+Unlock on a name of its own",
+			Kind: Pairs, Naming: OwnName, Workers: 64, Nodes: n},
+		{Name: "contended-16", Description: "16 goroutines, TryLock (+Unlock if granted) on one name",
+			Kind: Contended, Workers: 16, Nodes: n},
+		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
+			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
+		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",
+			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay, PeerFailFast: true},
+		{Name: "node-down", Description: "as uncontended, the last node is a closed port",
+			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, DownNode: true},
+	}
+	for _, k := range []int{1, 3, 5, 7} {
+		if k == n {
+			continue
+		}
+		all = append(all, Scenario{Name: "nodes-" + strconv.Itoa(k),
+			Description: "as uncontended, on " + strconv.Itoa(k) + " nodes",
+			Kind:        Pairs, Naming: NewNames, Workers: 1, Nodes: k})
+	}
+	return all
+}
+
+// Select returns the scenarios of all named in names (a comma-separated list), in the order of
+// all; an empty list selects all. It fails naming every unknown scenario.
+func Select(all []Scenario, names string) ([]Scenario, error) {
+	if strings.TrimSpace(names) == "" {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(names, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			want[n] = true
+		}
+	}
+	var out []Scenario
+	for _, s := range all {
+		if want[s.Name] {
+			out = append(out, s)
+			delete(want, s.Name)
+		}
+	}
+	if len(want) > 0 {
+		var unknown []string
+		for n := range want {
+			unknown = append(unknown, strconv.Quote(n))
+		}
+		slices.Sort(unknown)
+		return nil, fmt.Errorf("bench: unknown scenario %s; known: %s",
+			strings.Join(unknown, ", "), strings.Join(Names(all), ", "))
+	}
+	return out, nil
+}
+
+// Names returns the names of scenarios, in order.
+func Names(scenarios []Scenario) []string {
+	names := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// NodesNeeded returns how many live nodes the scenarios need at most.
+func NodesNeeded(scenarios []Scenario) int {
+	need := 0
+	for _, s := range scenarios {
+		n := s.Nodes
+		if s.DownNode {
+			n--
+		}
+		need = max(need, n)
+	}
+	return need
+}
+
+// validate reports what is wrong with s, once its Nodes is filled in.
+func (s Scenario) validate() error {
+	switch {
+	case s.Name == "":
+		return fmt.Errorf("bench: scenario without a name")
+	case s.Kind != Pairs && s.Kind != Contended:
+		return fmt.Errorf("bench: scenario %s: unknown kind %q", s.Name, s.Kind)
+	case s.Kind == Pairs && s.Naming != NewNames && s.Naming != OwnName:
+		return fmt.Errorf("bench: scenario %s: unknown naming %q", s.Name, s.Naming)
+	case s.Workers < 1:
+		return fmt.Errorf("bench: scenario %s: Workers is %d, want at least 1", s.Name, s.Workers)
+	case s.Nodes < 1 || s.DownNode && s.Nodes < 2:
+		return fmt.Errorf("bench: scenario %s: Nodes is %d, too few", s.Name, s.Nodes)
+	case s.SlowDelay < 0:
+		return fmt.Errorf("bench: scenario %s: SlowDelay is %v, negative", s.Name, s.SlowDelay)
+	}
+	return nil
+}
