@@ -53,28 +53,28 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 		Incarnation: randomID(),
 		Quarantine:  l.opts.Quarantine,
 	}
-	mayHold := make([]bool, len(l.nodes))
+	holds := make([]hold, len(l.nodes))
 	var above fencing.Token
 	for round := 1; ; round++ {
 		token, err := l.propose(name, above)
 		if err != nil {
-			l.cleanupAttempt(ctx, name, req, mayHold)
+			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, err
 		}
 		req.Token = token
 		start := l.opts.Clock.Now()
-		v := l.acquireRound(ctx, name, req, mayHold)
+		v := l.acquireRound(ctx, name, req, holds)
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
 			if clock.Validity(l.opts.TTL, elapsed, l.opts.DriftFactor) > 0 {
 				return l.newLease(name, req, start), nil
 			}
-			l.cleanupAttempt(ctx, name, req, mayHold)
+			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
 				ErrNotAcquired, name, elapsed, l.opts.TTL)
 		}
 		if err := ctx.Err(); err != nil {
-			l.cleanupAttempt(ctx, name, req, mayHold)
+			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
 		}
 		if v.held == 0 && v.stale > 0 && round < maxStaleRounds {
@@ -83,7 +83,7 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 			above = v.maxCounter
 			continue
 		}
-		l.cleanupAttempt(ctx, name, req, mayHold)
+		l.cleanupAttempt(ctx, name, req, holds)
 		return nil, v.failure(name)
 	}
 }
@@ -104,14 +104,14 @@ func (v acquireVotes) failure(name string) error {
 }
 
 // acquireRound sends req to every node and returns at the majority, as soon as a majority is
-// impossible, or when ctx ends. mayHold[i] is set for every node that may hold our key when the
-// round returns: all but those that answered with a refusal in this round and never granted
-// before. Late replies are drained in the background, where amnesic nodes get healed.
+// impossible, or when ctx ends. It raises holds[i] to granted for every node that granted, and
+// to maybe for every node that did not answer (an error, or still pending): the request may have
+// been applied all the same. Late replies are drained in the background, where amnesic nodes get healed.
 //
 // The requests do not run on ctx, only on NodeTimeout: a caller that cancels ctx once it holds
 // the lease must not cancel the stragglers, whose keys make the lease survive more failures;
 // and the replies of a failed round are what heals amnesic nodes. Clean-up undoes the rest.
-func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, mayHold []bool) acquireVotes {
+func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, holds []hold) acquireVotes {
 	results := broadcast(l, context.WithoutCancel(ctx), "acquire", func(ctx context.Context, n Node) (AcquireReply, error) {
 		return n.Acquire(ctx, req)
 	})
@@ -129,12 +129,17 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 		case <-ctx.Done():
 		}
 	}
-	for i := range mayHold {
+	for i := range holds {
 		answered := false
 		for _, r := range replies {
 			answered = answered || (r.node == i && r.err == nil)
 		}
-		mayHold[i] = mayHold[i] || granted[i] || !answered
+		switch {
+		case granted[i]:
+			holds[i] = holdGranted
+		case !answered:
+			holds[i] = max(holds[i], holdMaybe)
+		}
 	}
 	v.won = t.won()
 	pending := len(l.nodes) - len(replies)

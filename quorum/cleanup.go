@@ -12,59 +12,94 @@ import (
 // cleanupTries bounds how often the clean-up of one node is tried.
 const cleanupTries = 3
 
-// cleanupAttempt cleans up a failed attempt at name, and records its owner as a leftover that
-// the next attempt at name may overwrite until the clean-up has succeeded everywhere.
-func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireRequest, mayHold []bool) {
-	if !slices.Contains(mayHold, true) {
+// hold is what an attempt knows of its key on one node.
+type hold int
+
+const (
+	holdNone    hold = iota // the node refused every round: it holds nothing of ours
+	holdMaybe               // the node did not answer: the request may have been applied
+	holdGranted             // the node granted: it holds our key
+)
+
+// cleanupAttempt cleans up a failed attempt at name on every node that may hold its key, and
+// records its owner as a leftover that the next attempt at name may overwrite until the clean-up
+// has succeeded everywhere. Unless the caller's ctx has ended, it waits (at most CleanupTimeout)
+// for the first try on the nodes that granted — a caller retrying at once, or a contender, would
+// otherwise meet those keys — but not on nodes that did not answer, which may be stalled.
+func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireRequest, holds []hold) {
+	if !slices.ContainsFunc(holds, func(h hold) bool { return h != holdNone }) {
 		return // every node refused: nothing to clean, and an earlier leftover stays replaceable
 	}
 	l.leftovers.Store(name, req.Owner)
-	l.cleanup(ctx, req.Keys, req.Owner, mayHold, func() { l.leftovers.CompareAndDelete(name, req.Owner) })
+	tried := l.cleanup(ctx, req.Keys, req.Owner, holds, func() { l.leftovers.CompareAndDelete(name, req.Owner) })
+	if ctx.Err() != nil {
+		return
+	}
+	wait, cancel := context.WithTimeout(context.Background(), l.opts.CleanupTimeout)
+	defer cancel()
+	select {
+	case <-tried:
+	case <-wait.Done():
+	}
 }
 
-// cleanup releases owner on every node i with mayHold[i], in the background, on a context that
-// is not the caller's (which may be cancelled) and has its own timeout. Where the key is not
-// ours the release leaves a tombstone, so an acquire of ours that is still queued on a stalled
-// node or a slow link is refused when it finally arrives. If every node was cleaned up, it
-// calls cleaned (when not nil).
-func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, mayHold []bool, cleaned func()) {
+// cleanup releases owner on every node whose hold is not holdNone, in the background, on a
+// context that is not the caller's (which may be cancelled) and has its own timeout. Every
+// release leaves a tombstone, so an acquire of ours that is still queued on a stalled node or a
+// slow link is refused when it finally arrives. If every node was cleaned up, it calls cleaned
+// (when not nil). The returned channel is closed once every node that granted has been tried
+// once.
+func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []hold, cleaned func()) <-chan struct{} {
 	base := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
+	var all, granted sync.WaitGroup
 	var failed atomic.Bool
 	for i, n := range l.nodes {
-		if !mayHold[i] {
+		if holds[i] == holdNone {
 			continue
 		}
-		wg.Add(1)
+		all.Add(1)
+		firstDone := func() {}
+		if holds[i] == holdGranted {
+			granted.Add(1)
+			firstDone = sync.OnceFunc(granted.Done)
+		}
 		started := l.goBackground(func() {
-			defer wg.Done()
-			if l.releaseNode(base, n, keys, owner) != nil {
+			defer all.Done()
+			if l.releaseNode(base, n, keys, owner, firstDone) != nil {
 				failed.Store(true)
 			}
 		})
 		if !started {
-			wg.Done()
+			all.Done()
+			firstDone()
 			failed.Store(true)
 		}
 	}
+	tried := make(chan struct{})
+	go func() { granted.Wait(); close(tried) }()
 	if cleaned != nil {
 		l.goBackground(func() {
-			wg.Wait()
+			all.Wait()
 			if !failed.Load() {
 				cleaned()
 			}
 		})
 	}
+	return tried
 }
 
-// releaseNode releases owner on one node, trying again a few times if the node fails.
-func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner string) error {
+// releaseNode releases owner on one node, trying again a few times if the node fails; it
+// calls firstDone once the first try has ended.
+func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner string, firstDone func()) error {
 	req := ReleaseRequest{Keys: keys, Owner: owner, TombstoneTTL: l.tombstoneTTL()}
 	var err error
-	for range cleanupTries {
+	for try := range cleanupTries {
 		ctx, cancel := context.WithTimeout(base, l.opts.CleanupTimeout)
 		_, err = n.Release(ctx, req)
 		cancel()
+		if try == 0 {
+			firstDone()
+		}
 		if err == nil {
 			return nil
 		}

@@ -102,9 +102,9 @@ func TestIntegrationTwoStoppedNodesDoNotDelayGrant(t *testing.T) {
 }
 
 // TestIntegrationReleaseWhileNodesStopped releases a lease while the acquire that granted it is
-// still queued on two stopped nodes. Release must report them; whichever of the queued acquire
-// and the release runs first on resume, a key left behind holds only the released owner, only on
-// those nodes, expires within TTL (Release's contract), and does not block the next grant.
+// still queued on two stopped nodes. Release returns once the majority released; the release
+// is queued behind the acquire on each stopped node's connection, so when they resume (after
+// the Locker was closed) no key is left anywhere, and the next grant has a larger token.
 func TestIntegrationReleaseWhileNodesStopped(t *testing.T) {
 	c := itStartN(t, 5, redisproc.Config{})
 	opts := quorum.Options{TTL: 10 * time.Second, NodeTimeout: 300 * time.Millisecond}
@@ -115,10 +115,8 @@ func TestIntegrationReleaseWhileNodesStopped(t *testing.T) {
 	owner := c.get(t, 0, itLockKey("job"))
 	ctx, cancel := itCtx()
 	defer cancel()
-	err := le.Release(ctx)
-	var ne *quorum.NodeError
-	if !errors.As(err, &ne) {
-		t.Errorf("Release with two nodes stopped returned %v; want their *NodeError", err)
+	if err := le.Release(ctx); err != nil {
+		t.Errorf("Release with a majority running: %v", err)
 	}
 	if err := l.Close(); err != nil {
 		t.Errorf("Close: %v", err)
@@ -127,16 +125,8 @@ func TestIntegrationReleaseWhileNodesStopped(t *testing.T) {
 	c.waitIdle(t, 3)
 	c.waitIdle(t, 4)
 	for i, v := range c.holders(t, "job") {
-		if v != "" && (i < 3 || v != owner) {
-			t.Errorf("server %d holds %q after Release (released owner %q)", i, v, owner)
-		}
 		if v != "" {
-			t.Logf("server %d: the queued acquire ran after the release: key left until it expires", i)
-			pctx, cancel := itCtx()
-			if ttl := c.raw[i].PTTL(pctx, itLockKey("job")).Val(); ttl <= 0 || ttl > opts.TTL {
-				t.Errorf("server %d: leftover key has PTTL %v, want in (0, %v]", i, ttl, opts.TTL)
-			}
-			cancel()
+			t.Errorf("server %d holds %q after Release and resume (released owner %q)", i, v, owner)
 		}
 	}
 	l2 := c.dial(t, opts)

@@ -2,7 +2,6 @@ package quorum
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -111,19 +110,22 @@ func (le *Lease) loseLocked(err error) {
 	le.l.cleanup(context.Background(), le.keys, le.owner, allNodes(len(le.l.nodes)), nil)
 }
 
-func allNodes(n int) []bool {
-	all := make([]bool, n)
+// allNodes says that every one of n nodes may hold a key.
+func allNodes(n int) []hold {
+	all := make([]hold, n)
 	for i := range all {
-		all[i] = true
+		all[i] = holdMaybe
 	}
 	return all
 }
 
 // Release ends the lease: it stops auto-extension first (no refresh happens after Release
 // returns), then deletes the lock's key on every node where it still holds this lease's owner,
-// never touching another owner's key. It runs on a context of its own with CleanupTimeout, so a
-// cancelled ctx still releases. Release is idempotent; it returns the per-node errors, joined,
-// if some node could not be reached (its key then expires by itself).
+// never touching another owner's key. It returns once a majority of nodes has answered — the
+// lock is then free for others — and leaves the slower nodes to finish in the background (Close
+// waits for them). It runs on a context of its own with CleanupTimeout, so a cancelled ctx still
+// releases. Release is idempotent. If fewer than a majority answered, it returns an error
+// wrapping ErrUnavailable with the per-node errors; the keys that remain expire by themselves.
 func (le *Lease) Release(ctx context.Context) error {
 	le.mu.Lock()
 	if le.err == nil {
@@ -142,15 +144,27 @@ func (le *Lease) Release(ctx context.Context) error {
 	}
 	defer le.l.tasks.Done()
 	base, cancel := context.WithTimeout(context.WithoutCancel(ctx), le.l.opts.CleanupTimeout)
-	defer cancel()
 	results := broadcast(le.l, base, "release", func(ctx context.Context, n Node) (bool, error) {
 		return n.Release(ctx, ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL()})
 	})
+	t := newTally(len(le.l.nodes))
 	var errs []error
-	for range le.l.nodes {
-		if r := <-results; r.err != nil {
+	for !t.won() && !t.lost() {
+		r := <-results
+		t.add(r.err == nil)
+		if r.err != nil {
 			errs = append(errs, r.err)
 		}
 	}
-	return errors.Join(errs...)
+	rest := t.pending
+	le.l.goBackground(func() {
+		defer cancel()
+		for range rest {
+			<-results
+		}
+	})
+	if t.won() {
+		return nil
+	}
+	return outcome(fmt.Errorf("%w: release %q", ErrUnavailable, le.name), errs)
 }
