@@ -54,6 +54,10 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 		Quarantine:  l.opts.Quarantine,
 	}
 	holds := make([]hold, len(l.nodes))
+	settled := make([]bool, len(l.nodes)) // answered every round: no acquire of ours still in flight
+	for i := range settled {
+		settled[i] = true
+	}
 	var above fencing.Token
 	for round := 1; ; round++ {
 		token, err := l.propose(name, above)
@@ -62,12 +66,14 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 			return nil, err
 		}
 		req.Token = token
+		req.wire = wire{token: token.String(), tombstone: req.Keys.TombstoneKey(req.Owner),
+			ttl: ms(req.TTL), quarantine: ms(req.Quarantine)}
 		start := l.opts.Clock.Now()
-		v := l.acquireRound(ctx, name, req, holds)
+		v := l.acquireRound(ctx, name, req, holds, settled)
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
 			if clock.Validity(l.opts.TTL, elapsed, l.opts.DriftFactor) > 0 {
-				return l.newLease(name, req, start), nil
+				return l.newLease(name, req, start, settled), nil
 			}
 			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
@@ -111,8 +117,8 @@ func (v acquireVotes) failure(name string) error {
 // The requests do not run on ctx, only on NodeTimeout: a caller that cancels ctx once it holds
 // the lease must not cancel the stragglers, whose keys make the lease survive more failures;
 // and the replies of a failed round are what heals amnesic nodes. Clean-up undoes the rest.
-func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, holds []hold) acquireVotes {
-	results := broadcast(l, context.WithoutCancel(ctx), "acquire", func(ctx context.Context, n Node) (AcquireReply, error) {
+func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, holds []hold, settled []bool) acquireVotes {
+	results := broadcast(l, context.WithoutCancel(ctx), "acquire", func(ctx context.Context, _ int, n Node) (AcquireReply, error) {
 		return n.Acquire(ctx, req)
 	})
 	var v acquireVotes
@@ -134,6 +140,7 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 		for _, r := range replies {
 			answered = answered || (r.node == i && r.err == nil)
 		}
+		settled[i] = settled[i] && answered
 		switch {
 		case granted[i]:
 			holds[i] = holdGranted

@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,21 +14,28 @@ type result[R any] struct {
 	elapsed time.Duration
 }
 
-// broadcast starts call on every node in parallel, each bounded by NodeTimeout, and returns a
-// channel that yields one result per node. The channel is buffered for every node, so goroutines
-// finish even when nobody reads; they are tracked by l.tasks so Close waits for them.
-// A dead or slow node never cancels the healthy ones (no errgroup.WithContext here).
-func broadcast[R any](l *Locker, ctx context.Context, op string, call func(context.Context, Node) (R, error)) <-chan result[R] {
+// broadcast starts call on every node in parallel, all bounded by one NodeTimeout (they start
+// together), and returns a channel that yields one result per node. The channel is buffered for
+// every node, so goroutines finish even when nobody reads; they are tracked by l.tasks so Close
+// waits for them. A dead or slow node never cancels the healthy ones (no errgroup.WithContext).
+func broadcast[R any](l *Locker, ctx context.Context, op string, call func(ctx context.Context, i int, n Node) (R, error)) <-chan result[R] {
 	out := make(chan result[R], len(l.nodes))
+	nctx, cancel := context.WithTimeout(ctx, l.opts.NodeTimeout)
+	var left atomic.Int32
+	left.Store(int32(len(l.nodes)))
+	finished := func() { // the last call to finish releases the shared timer
+		if left.Add(-1) == 0 {
+			cancel()
+		}
+	}
+	start := l.opts.Clock.Now()
+	l.tasks.Add(len(l.nodes))
 	for i, n := range l.nodes {
-		l.tasks.Add(1)
 		go func() {
 			defer l.tasks.Done()
-			nctx, cancel := context.WithTimeout(ctx, l.opts.NodeTimeout)
-			defer cancel()
-			start := l.opts.Clock.Now()
-			reply, err := call(nctx, n)
+			reply, err := call(nctx, i, n)
 			elapsed := l.opts.Clock.Since(start)
+			finished()
 			if err != nil {
 				err = &NodeError{Node: n.Name(), Op: op, Err: err}
 				l.opts.Observer.Observe(Event{Kind: EventNode, Node: n.Name(), Op: op, Duration: elapsed, Err: err})

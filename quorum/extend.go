@@ -35,7 +35,7 @@ func (le *Lease) extend(ctx context.Context, start time.Time) error {
 		return err
 	}
 	req := ExtendRequest{Keys: le.keys, Owner: le.owner, TTL: le.l.opts.TTL}
-	results := broadcast(le.l, ctx, "extend", func(ctx context.Context, n Node) (bool, error) {
+	results := broadcast(le.l, ctx, "extend", func(ctx context.Context, _ int, n Node) (bool, error) {
 		return n.Extend(ctx, req)
 	})
 	t := newTally(len(le.l.nodes))

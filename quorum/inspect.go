@@ -58,7 +58,7 @@ func (l *Locker) Inspect(ctx context.Context) ([]NodeReport, error) {
 	}
 	defer l.tasks.Done()
 	reports := make([]NodeReport, len(l.nodes))
-	results := broadcast(l, ctx, "inspect", func(ctx context.Context, n Node) (NodeInfo, error) {
+	results := broadcast(l, ctx, "inspect", func(ctx context.Context, _ int, n Node) (NodeInfo, error) {
 		return n.Inspect(ctx, l.opts.KeyPrefix)
 	})
 	now := l.opts.Clock.Now()

@@ -29,9 +29,10 @@ type Lease struct {
 	expiry     clock.Timer
 	done       chan struct{}
 	keepAlive  *keepAlive // non-nil while auto-extension runs
+	settled    []bool     // per node: answered every acquire of this owner, none still in flight
 }
 
-func (l *Locker) newLease(name string, req AcquireRequest, start time.Time) *Lease {
+func (l *Locker) newLease(name string, req AcquireRequest, start time.Time, settled []bool) *Lease {
 	le := &Lease{
 		l:          l,
 		name:       name,
@@ -40,6 +41,7 @@ func (l *Locker) newLease(name string, req AcquireRequest, start time.Time) *Lea
 		token:      req.Token,
 		validUntil: l.validUntil(start),
 		done:       make(chan struct{}),
+		settled:    settled,
 	}
 	le.mu.Lock()
 	le.armExpiry()
@@ -144,8 +146,15 @@ func (le *Lease) Release(ctx context.Context) error {
 	}
 	defer le.l.tasks.Done()
 	base, cancel := context.WithTimeout(context.WithoutCancel(ctx), le.l.opts.CleanupTimeout)
-	results := broadcast(le.l, base, "release", func(ctx context.Context, n Node) (bool, error) {
-		return n.Release(ctx, ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL()})
+	req := ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL(),
+		wire: wire{tombstone: le.keys.TombstoneKey(le.owner)}}
+	settledReq := req
+	settledReq.TombstoneTTL = 0
+	results := broadcast(le.l, base, "release", func(ctx context.Context, i int, n Node) (bool, error) {
+		if le.settled[i] {
+			return n.Release(ctx, settledReq)
+		}
+		return n.Release(ctx, req)
 	})
 	t := newTally(len(le.l.nodes))
 	var errs []error

@@ -96,8 +96,8 @@ func (n *RedisNode) Close() error {
 // is not sent at all.
 func (n *RedisNode) Acquire(ctx context.Context, req AcquireRequest) (AcquireReply, error) {
 	v, err := n.eval(ctx, true, acquireScript, []string{req.Keys.Lock, req.Keys.Fence, req.Keys.Meta,
-		req.Keys.TombstoneKey(req.Owner)}, req.Owner, ms(req.TTL), req.Token.String(), req.Replace,
-		req.Incarnation, ms(req.Quarantine))
+		req.tombstoneKey(req.Keys, req.Owner)}, req.Owner, req.wire.ms(req.wire.ttl, req.TTL), req.tokenString(req.Token), req.Replace,
+		req.Incarnation, req.wire.ms(req.wire.quarantine, req.Quarantine))
 	if err != nil {
 		return AcquireReply{}, err
 	}
@@ -112,7 +112,7 @@ func (n *RedisNode) Extend(ctx context.Context, req ExtendRequest) (bool, error)
 
 // Release runs release.lua.
 func (n *RedisNode) Release(ctx context.Context, req ReleaseRequest) (bool, error) {
-	v, err := n.evalInt(ctx, releaseScript, []string{req.Keys.Lock, req.Keys.TombstoneKey(req.Owner)},
+	v, err := n.evalInt(ctx, releaseScript, []string{req.Keys.Lock, req.tombstoneKey(req.Keys, req.Owner)},
 		req.Owner, ms(req.TombstoneTTL))
 	return v == 1, err
 }

@@ -177,3 +177,17 @@ func TestMarkerQuarantineAndHeal(t *testing.T) {
 		t.Fatalf("after FLUSHALL = %+v, want amnesic with a new incarnation", rep)
 	}
 }
+
+// TestReleaseWithoutTombstone: a client that saw the node answer every acquire of the owner asks
+// for no tombstone; the key is deleted and nothing else is written.
+func TestReleaseWithoutTombstone(t *testing.T) {
+	c, n := oneNode(t)
+	acquire(t, n, "a", 10)
+	ok, err := n.Release(context.Background(), quorum.ReleaseRequest{Keys: testKeys, Owner: "a"})
+	if !ok || err != nil {
+		t.Fatalf("release = %v, %v", ok, err)
+	}
+	if c.Servers[0].Exists(testKeys.TombstoneKey("a")) || c.Servers[0].Exists(testKeys.Lock) {
+		t.Fatal("a tombstone was written, or the key was kept")
+	}
+}

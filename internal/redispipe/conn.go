@@ -33,7 +33,8 @@ type conn struct {
 
 	mu       sync.Mutex
 	queue    []*call
-	inflight []*call
+	spare    []*call // the writer's previous batch, reused as the next queue
+	inflight fifo
 	err      error // non-nil once failed
 	closing  bool  // Close: write what is queued, then stop
 
@@ -90,8 +91,8 @@ func (c *conn) fail(err error) {
 		return
 	}
 	c.err = err
-	calls := append(c.inflight, c.queue...)
-	c.inflight, c.queue = nil, nil
+	calls := append(c.inflight.drain(), c.queue...)
+	c.queue = nil
 	c.mu.Unlock()
 	_ = c.nc.Close()
 	for _, cl := range calls {
@@ -133,7 +134,7 @@ func (c *conn) writeLoop() {
 	for range c.wake {
 		c.mu.Lock()
 		batch, closing, failed := c.queue, c.closing, c.err != nil
-		c.queue = nil
+		c.queue, c.spare = c.spare[:0], nil
 		c.mu.Unlock()
 		if failed {
 			return
@@ -142,6 +143,10 @@ func (c *conn) writeLoop() {
 			c.fail(err)
 			return
 		}
+		clear(batch)
+		c.mu.Lock()
+		c.spare = batch
+		c.mu.Unlock()
 		if closing {
 			return
 		}
@@ -164,10 +169,10 @@ func (c *conn) writeBatch(bw *bufio.Writer, batch []*call) error {
 			cl.finish(nil, c.err)
 			continue
 		}
-		if len(c.inflight) == 0 {
+		if c.inflight.len() == 0 {
 			_ = c.nc.SetReadDeadline(now.Add(c.replyTimeout))
 		}
-		c.inflight = append(c.inflight, cl)
+		c.inflight.push(cl)
 		c.mu.Unlock()
 		if err := writeCommand(bw, cl.args); err != nil {
 			return err
@@ -185,17 +190,16 @@ func (c *conn) readLoop(br *bufio.Reader) {
 			return
 		}
 		c.mu.Lock()
-		if len(c.inflight) == 0 {
+		cl := c.inflight.pop()
+		if cl == nil {
 			c.mu.Unlock()
 			c.fail(errUnexpectedReply)
 			return
 		}
-		cl := c.inflight[0]
-		c.inflight = c.inflight[1:]
-		if len(c.inflight) == 0 {
+		if next := c.inflight.peek(); next == nil {
 			_ = c.nc.SetReadDeadline(time.Time{})
 		} else {
-			_ = c.nc.SetReadDeadline(c.inflight[0].sent.Add(c.replyTimeout))
+			_ = c.nc.SetReadDeadline(next.sent.Add(c.replyTimeout))
 		}
 		c.mu.Unlock()
 		cl.finish(reply, nil)
