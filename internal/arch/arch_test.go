@@ -11,11 +11,13 @@ const module = "github.com/quorumlock/quorumlock"
 // allowed lists, for each package, the module packages it may depend on (directly or not).
 // Packages not listed may depend on anything but cmd and proptest.
 var allowed = map[string][]string{
-	"clock":             {},
-	"fencing":           {},
-	"clock/clocktest":   {"clock"},
-	"quorum":            {"clock", "fencing", "internal/redispipe"},
-	"quorum/quorumtest": {"clock", "fencing", "quorum", "internal/redispipe"},
+	"clock":              {},
+	"fencing":            {},
+	"clock/clocktest":    {"clock"},
+	"quorum":             {"clock", "fencing", "internal/redispipe"},
+	"quorum/quorumtest":  {"clock", "fencing", "quorum", "internal/redispipe"},
+	"fencing/redisguard": {"fencing"},
+	"fencing/sqlguard":   {"fencing"},
 }
 
 func TestImportDirection(t *testing.T) {
