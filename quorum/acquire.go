@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/quorumlock/quorumlock/clock"
 	"github.com/quorumlock/quorumlock/fencing"
 )
 
@@ -72,7 +71,10 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 		v := l.acquireRound(ctx, name, req, holds, settled)
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
-			if clock.Validity(l.opts.TTL, elapsed, l.opts.DriftFactor) > 0 {
+			if l.validityLeft(elapsed) > 0 {
+				if l.mutant(MutantIncrToken) {
+					req.Token = v.maxGranted
+				}
 				return l.newLease(name, req, start, settled), nil
 			}
 			l.cleanupAttempt(ctx, name, req, holds)
@@ -98,7 +100,8 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 type acquireVotes struct {
 	won         bool
 	held, stale int
-	maxCounter  fencing.Token
+	maxCounter  fencing.Token // the highest counter among stale refusals
+	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
 	nodeErrs    []error
 }
 
@@ -125,7 +128,8 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 	granted := make([]bool, len(l.nodes))
 	replies := make([]result[AcquireReply], 0, len(l.nodes))
 	t := newTally(len(l.nodes))
-	for !t.won() && !t.lost() && ctx.Err() == nil {
+	waitAll := l.mutant(MutantWaitAll)
+	for (waitAll && t.pending > 0 || !t.won() && !t.lost()) && ctx.Err() == nil {
 		select {
 		case r := <-results: // every node call ends by NodeTimeout
 			replies = append(replies, r)
@@ -165,6 +169,7 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]
 		Status: r.reply.Status, Duration: r.elapsed})
 	switch r.reply.Status {
 	case Granted:
+		v.maxGranted = max(v.maxGranted, r.reply.Counter)
 	case Held:
 		v.held++
 	case Stale:

@@ -27,7 +27,7 @@ const (
 // for the first try on the nodes that granted — a caller retrying at once, or a contender, would
 // otherwise meet those keys — but not on nodes that did not answer, which may be stalled.
 func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireRequest, holds []hold) {
-	if !slices.ContainsFunc(holds, func(h hold) bool { return h != holdNone }) {
+	if l.mutant(MutantNoCleanup) || !slices.ContainsFunc(holds, func(h hold) bool { return h != holdNone }) {
 		return // every node refused: nothing to clean, and an earlier leftover stays replaceable
 	}
 	l.leftovers.Store(name, req.Owner)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"time"
-
-	"github.com/quorumlock/quorumlock/clock"
 )
 
 // Extend resets the lease's keys to a full TTL on every node that still holds them, and moves
@@ -53,7 +51,7 @@ func (le *Lease) extend(ctx context.Context, start time.Time) error {
 	}
 	elapsed := le.l.opts.Clock.Since(start)
 	switch {
-	case t.won() && clock.Validity(le.l.opts.TTL, elapsed, le.l.opts.DriftFactor) > 0:
+	case t.won() && le.l.validityLeft(elapsed) > 0:
 		return le.moveValidity(start)
 	case t.won():
 		return le.lose(fmt.Errorf("%w: %q: extended after %v, no validity left", ErrLeaseLost, le.name, elapsed))

@@ -52,7 +52,20 @@ func (l *Locker) newLease(name string, req AcquireRequest, start time.Time, sett
 // validUntil returns the end of validity of keys set with TTL by a round that started at start:
 // start + TTL − drift. The key set earliest expires no sooner than start + TTL on the node.
 func (l *Locker) validUntil(start time.Time) time.Time {
-	return start.Add(l.opts.TTL - clock.Drift(l.opts.TTL, l.opts.DriftFactor))
+	return start.Add(l.opts.TTL - l.drift())
+}
+
+// drift is the allowance for clock drift during one TTL.
+func (l *Locker) drift() time.Duration {
+	if l.mutant(MutantNoDrift) {
+		return 0
+	}
+	return clock.Drift(l.opts.TTL, l.opts.DriftFactor)
+}
+
+// validityLeft is clock.Validity for this Locker's TTL: what is left of a grant after elapsed.
+func (l *Locker) validityLeft(elapsed time.Duration) time.Duration {
+	return l.opts.TTL - elapsed - l.drift()
 }
 
 // Name returns the lock's name.

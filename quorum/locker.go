@@ -28,6 +28,7 @@ type Locker struct {
 	stopBg context.CancelFunc
 
 	leftovers sync.Map      // name → owner of a failed attempt whose clean-up is in flight
+	mutants   lockerMutants // empty unless built with the tag quorumlock_mutants
 	healing   []atomic.Bool // per node: a heal is in flight
 }
 

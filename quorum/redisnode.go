@@ -57,9 +57,10 @@ var healScript = newScript("heal", healLua)
 // even on a server that stalled with both queued. Inspection uses a go-redis client.
 // It is safe for concurrent use.
 type RedisNode struct {
-	name   string
-	pipe   *redispipe.Pipe
-	client *redis.Client
+	name    string
+	pipe    *redispipe.Pipe
+	client  *redis.Client
+	mutants nodeMutants // empty unless built with the tag quorumlock_mutants
 }
 
 var _ Node = (*RedisNode)(nil)
@@ -148,6 +149,7 @@ func (n *RedisNode) evalInt(ctx context.Context, sc script, keys []string, args 
 // eval runs a script by its SHA1 (loaded on every new connection), and by its source if the
 // server no longer has it (SCRIPT FLUSH).
 func (n *RedisNode) eval(ctx context.Context, droppable bool, sc script, keys []string, args ...string) (any, error) {
+	sc = n.mutated(sc)
 	cmd := make([]string, 0, 3+len(keys)+len(args))
 	cmd = append(cmd, "EVALSHA", sc.sha, strconv.Itoa(len(keys)))
 	cmd = append(append(cmd, keys...), args...)

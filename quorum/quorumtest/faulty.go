@@ -78,6 +78,9 @@ func (f *FaultyNode) SetLoseReplies(on bool) { f.mu.Lock(); f.lose = on; f.mu.Un
 // Requests returns how many requests reached this wrapper.
 func (f *FaultyNode) Requests() int { f.mu.Lock(); defer f.mu.Unlock(); return f.requests }
 
+// Inner returns the wrapped node (a *quorum.RedisNode in clusters made by NewCluster).
+func (f *FaultyNode) Inner() quorum.Node { return f.inner }
+
 // Name returns the inner node's name.
 func (f *FaultyNode) Name() string { return f.inner.Name() }
 

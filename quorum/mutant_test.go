@@ -1,0 +1,32 @@
+//go:build quorumlock_mutants
+
+package quorum_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// TestMutantsAreReallyBroken shows, for the node-script mutants, the bug each one exists for;
+// package proptest shows that its campaign catches every mutant.
+func TestMutantsAreReallyBroken(t *testing.T) {
+	ctx := context.Background()
+	c, l := newLocker(t, 3, quorum.Options{})
+	for _, n := range c.Nodes {
+		if err := quorum.EnableNodeMutant(n.Inner().(*quorum.RedisNode), quorum.MutantBlindRelease); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := mustAcquire(t, l, "job")
+	for _, s := range c.Servers {
+		s.Del(quorum.DefaultKeyPrefix + "{job}") // the stale holder's keys expired
+	}
+	holder := mustAcquire(t, l, "job")
+	_ = stale.Release(ctx) // blind: deletes the holder's keys
+	if _, err := l.TryAcquire(ctx, "job"); errors.Is(err, quorum.ErrNotAcquired) {
+		t.Fatalf("blind-release did not delete the new holder's key (holder %d)", holder.Token())
+	}
+}
