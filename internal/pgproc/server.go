@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quorumlock/quorumlock/internal/procutil"
 )
 
 const (
@@ -75,7 +77,7 @@ func Start(t testing.TB, cfg Config) *Server {
 	}
 	var errs []error
 	for range startAttempts {
-		port, err := freePort()
+		port, err := procutil.FreePort()
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -179,7 +181,7 @@ func (s *Server) initdb() error {
 		if s.inst.cred != nil {
 			hint = fmt.Sprintf(" (running as user %s: it must be able to reach %s; set TMPDIR/GOTMPDIR to a directory it can reach)", runAsUser, s.dir)
 		}
-		return fmt.Errorf("initdb in %s: %w%s\n--- log tail (%s):\n%s", s.dir, err, hint, logPath, logTail(logPath, 0))
+		return fmt.Errorf("initdb in %s: %w%s\n--- log tail (%s):\n%s", s.dir, err, hint, logPath, procutil.LogTail(logPath, 0, logTailBytes))
 	}
 	return nil
 }
@@ -230,7 +232,7 @@ func (s *Server) launch(port int) (*process, error) {
 			<-p.done
 		}
 		return nil, fmt.Errorf("port %d: %w (%v)\n--- log tail (%s):\n%s",
-			port, err, cmd.ProcessState, logPath, logTail(logPath, from))
+			port, err, cmd.ProcessState, logPath, procutil.LogTail(logPath, from, logTailBytes))
 	}
 	return p, nil
 }
@@ -275,30 +277,4 @@ func probe(dataDir string, port, pid int) error {
 		return err
 	}
 	return conn.Close()
-}
-
-// freePort returns a port that was free on 127.0.0.1 a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pick free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// logTail returns at most the last logTailBytes of the log file at path, starting no earlier
-// than offset from.
-func logTail(path string, from int64) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read log: %v)", err)
-	}
-	if from <= int64(len(b)) {
-		b = b[from:]
-	}
-	if len(b) > logTailBytes {
-		b = b[len(b)-logTailBytes:]
-	}
-	return string(b)
 }

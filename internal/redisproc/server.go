@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quorumlock/quorumlock/internal/procutil"
 )
 
 const (
@@ -84,7 +86,7 @@ func Start(t testing.TB, cfg Config) *Server {
 	s := &Server{cfg: cfg, dir: t.TempDir()}
 	var errs []error
 	for i := 0; i < startAttempts; i++ {
-		port, err := freePort()
+		port, err := procutil.FreePort()
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -246,7 +248,7 @@ func (s *Server) launch(port int) (*process, error) {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		<-p.done
 		return nil, fmt.Errorf("port %d: %w (%v)\n--- log tail (%s):\n%s",
-			port, err, cmd.ProcessState, logPath, logTail(logPath, from))
+			port, err, cmd.ProcessState, logPath, procutil.LogTail(logPath, from, logTailBytes))
 	}
 	return p, nil
 }
@@ -305,30 +307,4 @@ func probe(port, pid int) error {
 			return nil
 		}
 	}
-}
-
-// freePort returns a port that was free on 127.0.0.1 a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pick free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// logTail returns at most the last logTailBytes of the log file at path,
-// starting no earlier than offset from.
-func logTail(path string, from int64) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read log: %v)", err)
-	}
-	if from <= int64(len(b)) {
-		b = b[from:]
-	}
-	if len(b) > logTailBytes {
-		b = b[len(b)-logTailBytes:]
-	}
-	return string(b)
 }

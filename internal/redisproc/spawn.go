@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/quorumlock/quorumlock/internal/procutil"
 )
 
 // Process is one redis-server started by Spawn, for programs that are not tests (benchmarks,
@@ -31,7 +33,7 @@ func Spawn(cfg Config) (*Process, error) {
 	s := &Server{cfg: cfg, dir: dir}
 	var errs []error
 	for i := 0; i < startAttempts; i++ {
-		port, err := freePort()
+		port, err := procutil.FreePort()
 		if err != nil {
 			errs = append(errs, err)
 			continue
