@@ -63,7 +63,7 @@ func (l *Locker) Do(ctx context.Context, name string, fn func(ctx context.Contex
 	}
 	fctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	le.startKeepAlive()
+	le.AutoExtend()
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)

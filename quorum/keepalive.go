@@ -1,76 +1,128 @@
 package quorum
 
 import (
-	"context"
-	"errors"
+	"sync"
+	"time"
 )
 
-// keepAlive extends one lease every ExtendInterval until stopped, the lease ends, or the Locker
-// closes. A failed extension that did not lose the lease is retried sooner, while validity lasts;
-// the lease's own expiry timer ends it locally if none succeeds in time.
-type keepAlive struct {
-	cancel context.CancelFunc
-	exited chan struct{} // closed when the goroutine has returned
-}
-
-// stop ends the keep-alive and waits until its goroutine has returned, so that no extension is
-// sent afterwards (one in flight is cancelled, and Extend never re-creates a deleted key).
-func (ka *keepAlive) stop() {
-	ka.cancel()
-	<-ka.exited
-}
+// maxBatch bounds the leases extended by one script call on one node.
+const maxBatch = 1000
 
 // AutoExtend keeps the lease extended every ExtendInterval until Release, until it is lost, or
 // until the Locker closes; Do uses it. A failed extension that does not lose the lease is
 // retried sooner while validity remains; if none succeeds in time, the lease ends locally at
 // ValidUntil and Done is closed. Release stops auto-extension before it returns, so no
-// extension is sent afterwards. AutoExtend does nothing if the lease has ended or already
-// extends itself.
-func (le *Lease) AutoExtend() { le.startKeepAlive() }
-
-// startKeepAlive starts auto-extension of le; see AutoExtend.
-func (le *Lease) startKeepAlive() {
+// extension is sent afterwards. AutoExtend does nothing if the lease has ended.
+//
+// All auto-extended leases of a Locker share one goroutine and one timer, and are extended in
+// batches: one script call per node for up to a thousand leases.
+func (le *Lease) AutoExtend() {
 	le.mu.Lock()
-	defer le.mu.Unlock()
-	if le.err != nil || le.keepAlive != nil {
-		return
+	ended := le.err != nil
+	le.mu.Unlock()
+	if !ended {
+		le.l.extender.add(le, le.l.opts.Clock.Now().Add(le.l.opts.ExtendInterval))
 	}
-	if le.l.enter() != nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(le.l.bg)
-	ka := &keepAlive{cancel: cancel, exited: make(chan struct{})}
-	le.keepAlive = ka
-	go func() {
-		defer le.l.tasks.Done()
-		defer close(ka.exited)
-		le.runKeepAlive(ctx)
-	}()
 }
 
-func (le *Lease) runKeepAlive(ctx context.Context) {
-	opts := le.l.opts
-	retry := max(opts.NodeTimeout, opts.ExtendInterval/4)
-	wait := opts.ExtendInterval
+// extender extends the auto-extended leases of one Locker in batches.
+type extender struct {
+	l *Locker
+
+	mu       sync.Mutex
+	due      map[*Lease]time.Time     // auto-extended leases, and when each is next due
+	inFlight map[*Lease]chan struct{} // leases of the batch in flight, and its end
+	running  bool
+	wake     chan struct{} // capacity 1: the set of leases changed
+}
+
+func newExtender(l *Locker) *extender {
+	return &extender{l: l, due: make(map[*Lease]time.Time), inFlight: make(map[*Lease]chan struct{}),
+		wake: make(chan struct{}, 1)}
+}
+
+// add registers le, due at when, and starts the extender's goroutine if needed.
+func (x *extender) add(le *Lease, when time.Time) {
+	x.mu.Lock()
+	x.due[le] = when
+	start := !x.running
+	x.running = x.running || start
+	x.mu.Unlock()
+	if start && !x.l.goBackground(x.run) {
+		x.mu.Lock()
+		x.running = false
+		x.mu.Unlock()
+	}
+	x.poke()
+}
+
+// remove stops extending le, waiting for a batch in flight that holds it (at most NodeTimeout):
+// nothing is sent for le once remove returns.
+func (x *extender) remove(le *Lease) {
+	x.mu.Lock()
+	delete(x.due, le)
+	wait := x.inFlight[le]
+	x.mu.Unlock()
+	if wait != nil {
+		<-wait
+	}
+}
+
+func (x *extender) poke() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run extends due leases until the Locker closes.
+func (x *extender) run() {
 	for {
-		timer := opts.Clock.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-le.done:
-			timer.Stop()
-			return
-		case <-timer.C():
+		batch, next := x.collect(x.l.opts.Clock.Now())
+		if len(batch) > 0 {
+			x.extendBatch(batch)
+			continue
 		}
-		err := le.Extend(ctx)
-		switch {
-		case err == nil:
-			wait = opts.ExtendInterval
-		case errors.Is(err, ErrLeaseLost), errors.Is(err, ErrReleased), errors.Is(err, ErrClosed):
+		if !x.sleep(next) {
 			return
-		default:
-			wait = retry
 		}
 	}
+}
+
+// sleep waits until next (forever if zero) or until the set of leases changes; it reports
+// false once the Locker is closing.
+func (x *extender) sleep(next time.Time) bool {
+	var fire <-chan time.Time
+	if !next.IsZero() {
+		t := x.l.opts.Clock.NewTimer(next.Sub(x.l.opts.Clock.Now()))
+		defer t.Stop()
+		fire = t.C()
+	}
+	select {
+	case <-x.l.bg.Done():
+		return false
+	case <-x.wake:
+	case <-fire:
+	}
+	return true
+}
+
+// collect takes up to maxBatch leases due by now (or within an eighth of ExtendInterval, so
+// that leases granted close together share batches), and returns when the next one is due.
+func (x *extender) collect(now time.Time) (batch []*Lease, next time.Time) {
+	horizon := now.Add(x.l.opts.ExtendInterval / 8)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for le, when := range x.due {
+		switch {
+		case le.Err() != nil:
+			delete(x.due, le)
+		case !when.After(horizon) && len(batch) < maxBatch:
+			batch = append(batch, le)
+			delete(x.due, le) // back in when its outcome is known
+		case next.IsZero() || when.Before(next):
+			next = when
+		}
+	}
+	return batch, next
 }

@@ -28,8 +28,7 @@ type Lease struct {
 	err        error     // nil while held; wraps ErrReleased or ErrLeaseLost after
 	expiry     clock.Timer
 	done       chan struct{}
-	keepAlive  *keepAlive // non-nil while auto-extension runs
-	settled    []bool     // per node: answered every acquire of this owner, none still in flight
+	settled    []bool // per node: answered every acquire of this owner, none still in flight
 }
 
 func (l *Locker) newLease(name string, req AcquireRequest, start time.Time, settled []bool) *Lease {
@@ -148,12 +147,8 @@ func (le *Lease) Release(ctx context.Context) error {
 		le.expiry.Stop()
 		close(le.done)
 	}
-	ka := le.keepAlive
-	le.keepAlive = nil
 	le.mu.Unlock()
-	if ka != nil {
-		ka.stop()
-	}
+	le.l.extender.remove(le)
 	if err := le.l.enter(); err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ type Locker struct {
 
 	leftovers sync.Map      // name → owner of a failed attempt whose clean-up is in flight
 	mutants   lockerMutants // empty unless built with the tag quorumlock_mutants
+	extender  *extender     // extends every auto-extended lease
 	healing   []atomic.Bool // per node: a heal is in flight
 }
 
@@ -49,13 +50,15 @@ func New(nodes []Node, opts Options) (*Locker, error) {
 		return nil, err
 	}
 	bg, stop := context.WithCancel(context.Background())
-	return &Locker{
+	l := &Locker{
 		nodes:   append([]Node(nil), nodes...),
 		opts:    opts,
 		bg:      bg,
 		stopBg:  stop,
 		healing: make([]atomic.Bool, len(nodes)),
-	}, nil
+	}
+	l.extender = newExtender(l)
+	return l, nil
 }
 
 // Options returns the Locker's options with every default filled in.

@@ -19,12 +19,16 @@ var acquireIncrLua string
 //go:embed lua/mutants/extend_recreate.lua
 var extendRecreateLua string
 
+//go:embed lua/mutants/extend_many_recreate.lua
+var extendManyRecreateLua string
+
 //go:embed lua/mutants/release_blind.lua
 var releaseBlindLua string
 
 var (
 	acquireIncrScript    = newScript("acquire", acquireIncrLua)
 	extendRecreateScript = newScript("extend", extendRecreateLua)
+	extendManyRecreate   = newScript("extend_many", extendManyRecreateLua)
 	releaseBlindScript   = newScript("release", releaseBlindLua)
 )
 
@@ -77,6 +81,8 @@ func (n *RedisNode) mutated(sc script) script {
 		return acquireIncrScript
 	case *m == MutantExtendRecreate && sc.sha == extendScript.sha:
 		return extendRecreateScript
+	case *m == MutantExtendRecreate && sc.sha == extendManyScript.sha:
+		return extendManyRecreate
 	case *m == MutantBlindRelease && sc.sha == releaseScript.sha:
 		return releaseBlindScript
 	}

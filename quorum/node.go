@@ -20,6 +20,8 @@ type Node interface {
 	// Extend resets the lock's expiry to req.TTL if, and only if, the key still holds req.Owner.
 	// It never re-creates a missing key. It reports whether the key was extended.
 	Extend(ctx context.Context, req ExtendRequest) (bool, error)
+	// ExtendMany is Extend for a batch of locks in one atomic step; extended[i] reports lock i.
+	ExtendMany(ctx context.Context, req ExtendManyRequest) (extended []bool, err error)
 	// Release deletes the lock's key if, and only if, it still holds req.Owner, and leaves a
 	// tombstone so that a request of req.Owner that arrives late is refused. It reports whether
 	// a key was deleted.
@@ -151,6 +153,13 @@ type ExtendRequest struct {
 	Keys  Keys
 	Owner string
 	TTL   time.Duration
+}
+
+// ExtendManyRequest asks one node to extend a batch of locks: Locks[i] held by Owners[i].
+type ExtendManyRequest struct {
+	Locks  []string // Keys.Lock of each lease
+	Owners []string
+	TTL    time.Duration
 }
 
 // ReleaseRequest asks one node to release a lock held by Owner.

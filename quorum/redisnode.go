@@ -24,7 +24,7 @@ func newScript(name, src string) script {
 	return script{name: name, src: src, sha: redis.NewScript(src).Hash()}
 }
 
-var allScripts = []script{acquireScript, extendScript, releaseScript, healScript}
+var allScripts = []script{acquireScript, extendScript, extendManyScript, releaseScript, healScript}
 
 //go:embed lua/acquire.lua
 var acquireLua string
@@ -36,6 +36,13 @@ var acquireScript = newScript("acquire", acquireLua)
 //go:embed lua/extend.lua
 var extendLua string
 var extendScript = newScript("extend", extendLua)
+
+// extendManyScript extends a batch of keys that hold their owners; see lua/extend_many.lua.
+// KEYS: lock keys. ARGV: ttl ms, then one owner per key. Returns an array of 1 (extended) or 0.
+//
+//go:embed lua/extend_many.lua
+var extendManyLua string
+var extendManyScript = newScript("extend_many", extendManyLua)
 
 // releaseScript is compare-and-delete plus a tombstone; see lua/release.lua.
 // KEYS: lock, tombstone. ARGV: owner, tombstone ttl ms. Returns 1 deleted, 0 not ours.
@@ -109,6 +116,28 @@ func (n *RedisNode) Acquire(ctx context.Context, req AcquireRequest) (AcquireRep
 func (n *RedisNode) Extend(ctx context.Context, req ExtendRequest) (bool, error) {
 	v, err := n.evalInt(ctx, extendScript, []string{req.Keys.Lock}, req.Owner, ms(req.TTL))
 	return v == 1, err
+}
+
+// ExtendMany runs extend_many.lua.
+func (n *RedisNode) ExtendMany(ctx context.Context, req ExtendManyRequest) ([]bool, error) {
+	if len(req.Locks) != len(req.Owners) {
+		return nil, fmt.Errorf("extend_many: %d locks but %d owners", len(req.Locks), len(req.Owners))
+	}
+	args := make([]string, 0, 1+len(req.Owners))
+	args = append(append(args, ms(req.TTL)), req.Owners...)
+	v, err := n.eval(ctx, false, extendManyScript, req.Locks, args...)
+	if err != nil {
+		return nil, err
+	}
+	a, ok := v.([]any)
+	if !ok || len(a) != len(req.Locks) {
+		return nil, fmt.Errorf("extend_many: reply %#v, want %d integers", v, len(req.Locks))
+	}
+	out := make([]bool, len(a))
+	for i, x := range a {
+		out[i] = x == int64(1)
+	}
+	return out, nil
 }
 
 // Release runs release.lua.

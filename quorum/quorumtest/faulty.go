@@ -97,6 +97,11 @@ func (f *FaultyNode) Extend(ctx context.Context, req quorum.ExtendRequest) (bool
 	return through(f, ctx, "extend", func(ctx context.Context) (bool, error) { return f.inner.Extend(ctx, req) })
 }
 
+// ExtendMany passes the request through the faults (as an "extend").
+func (f *FaultyNode) ExtendMany(ctx context.Context, req quorum.ExtendManyRequest) ([]bool, error) {
+	return through(f, ctx, "extend", func(ctx context.Context) ([]bool, error) { return f.inner.ExtendMany(ctx, req) })
+}
+
 // Release passes the request through the faults.
 func (f *FaultyNode) Release(ctx context.Context, req quorum.ReleaseRequest) (bool, error) {
 	return through(f, ctx, "release", func(ctx context.Context) (bool, error) { return f.inner.Release(ctx, req) })

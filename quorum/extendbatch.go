@@ -1,0 +1,96 @@
+package quorum
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// extendBatch extends a batch of leases with one call per node, then settles each lease as
+// Extend would: moved, lost (a majority refused, or no validity left), or left as it was and
+// retried sooner (too few answers). While the batch is in flight, Release of one of its leases
+// waits for it, so that nothing is sent for a lease after its Release returned.
+func (x *extender) extendBatch(batch []*Lease) {
+	l := x.l
+	done := x.begin(batch)
+	defer x.end(done)
+	start := l.opts.Clock.Now()
+	req := ExtendManyRequest{Locks: make([]string, len(batch)), Owners: make([]string, len(batch)), TTL: l.opts.TTL}
+	for i, le := range batch {
+		req.Locks[i], req.Owners[i] = le.keys.Lock, le.owner
+	}
+	results := broadcast(l, l.bg, "extend", func(ctx context.Context, _ int, n Node) ([]bool, error) {
+		return n.ExtendMany(ctx, req)
+	})
+	yes := make([]int, len(batch))
+	refused := make([]int, len(batch))
+	for range l.nodes {
+		r := <-results
+		for i := range batch {
+			switch {
+			case r.err != nil || len(r.reply) != len(batch):
+			case r.reply[i]:
+				yes[i]++
+			default:
+				refused[i]++
+			}
+		}
+	}
+	elapsed := l.opts.Clock.Since(start)
+	retry := l.opts.Clock.Now().Add(max(l.opts.NodeTimeout, l.opts.ExtendInterval/4))
+	for i, le := range batch {
+		err := x.settle(le, start, yes[i], refused[i], elapsed)
+		l.opts.Observer.Observe(Event{Kind: EventExtend, Name: le.name, Token: le.token, Duration: elapsed, Err: err})
+		if err == nil {
+			x.readd(le, start.Add(l.opts.ExtendInterval))
+		} else {
+			x.readd(le, retry) // no-op if the lease has ended
+		}
+	}
+}
+
+// settle applies one lease's votes from a batch that started at start.
+func (x *extender) settle(le *Lease, start time.Time, yes, refused int, elapsed time.Duration) error {
+	n := len(x.l.nodes)
+	switch {
+	case yes >= majority(n) && x.l.validityLeft(elapsed) > 0:
+		return le.moveValidity(start)
+	case yes >= majority(n):
+		return le.lose(fmt.Errorf("%w: %q: extended after %v, no validity left", ErrLeaseLost, le.name, elapsed))
+	case refused > n-majority(n):
+		return le.lose(fmt.Errorf("%w: %q: a majority of nodes no longer holds it", ErrLeaseLost, le.name))
+	}
+	return fmt.Errorf("%w: extend %q", ErrUnavailable, le.name)
+}
+
+// readd puts le back, due at when, unless it has ended meanwhile.
+func (x *extender) readd(le *Lease, when time.Time) {
+	if le.Err() != nil {
+		return
+	}
+	x.mu.Lock()
+	x.due[le] = when
+	x.mu.Unlock()
+}
+
+// begin marks the leases of a batch as in flight; end clears them and wakes Releases waiting.
+func (x *extender) begin(batch []*Lease) chan struct{} {
+	done := make(chan struct{})
+	x.mu.Lock()
+	for _, le := range batch {
+		x.inFlight[le] = done
+	}
+	x.mu.Unlock()
+	return done
+}
+
+func (x *extender) end(done chan struct{}) {
+	x.mu.Lock()
+	for le, ch := range x.inFlight {
+		if ch == done {
+			delete(x.inFlight, le)
+		}
+	}
+	x.mu.Unlock()
+	close(done)
+}
