@@ -85,6 +85,9 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
 		}
+		if round == 1 && v.amnesic > 0 && v.amnesic == len(v.nodeErrs) && l.newDeployment(v) {
+			continue // every node was new and is now bootstrapped: try again at once
+		}
 		if v.held == 0 && v.stale > 0 && round < maxStaleRounds {
 			// Our proposal was below some node's counter: retry at once above every counter seen.
 			l.opts.Observer.Observe(Event{Kind: EventTokenRefused, Name: name, Token: req.Token})
@@ -102,7 +105,9 @@ type acquireVotes struct {
 	held, stale int
 	maxCounter  fencing.Token // the highest counter among stale refusals
 	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
+	amnesic     int           // answers from nodes without a record of their past
 	nodeErrs    []error
+	drained     <-chan struct{} // closed once every node answered and heals are done
 }
 
 func (v acquireVotes) failure(name string) error {
@@ -154,8 +159,27 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 	}
 	v.won = t.won()
 	pending := len(l.nodes) - len(replies)
-	l.goBackground(func() { l.afterRound(req, replies, results, pending) })
+	drained := make(chan struct{})
+	v.drained = drained
+	l.goChild(func() {
+		defer close(drained)
+		l.afterRound(req, replies, results, pending)
+	})
 	return v
+}
+
+// newDeployment waits (at most NodeTimeout) for the rest of a round in which every answer so
+// far was amnesic, and reports whether every node answered amnesic and was bootstrapped: a new
+// deployment, whose first attempt should not fail.
+func (l *Locker) newDeployment(v acquireVotes) bool {
+	wait, cancel := context.WithTimeout(context.Background(), l.opts.NodeTimeout+l.opts.CleanupTimeout)
+	defer cancel()
+	select {
+	case <-v.drained:
+	case <-wait.Done():
+		return false
+	}
+	return l.bootstrapped.Load()
 }
 
 // countReply folds one node's answer into the round's votes.
@@ -176,6 +200,7 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]
 		v.stale++
 		v.maxCounter = max(v.maxCounter, r.reply.Counter)
 	case Amnesic:
+		v.amnesic++
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire", Err: ErrNodeAmnesic})
 	case Invalid:
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",

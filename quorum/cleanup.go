@@ -31,7 +31,7 @@ func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireReq
 		return // every node refused: nothing to clean, and an earlier leftover stays replaceable
 	}
 	l.leftovers.Store(name, req.Owner)
-	tried := l.cleanup(ctx, req.Keys, req.Owner, holds, func() { l.leftovers.CompareAndDelete(name, req.Owner) })
+	tried := l.cleanup(ctx, req.Keys, req.Owner, holds, func() { l.leftovers.CompareAndDelete(name, req.Owner) }, l.spawnChild)
 	if ctx.Err() != nil {
 		return
 	}
@@ -43,13 +43,17 @@ func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireReq
 	}
 }
 
-// cleanup releases owner on every node whose hold is not holdNone, in the background, on a
+// spawnChild is goChild for callers that take a spawn function.
+func (l *Locker) spawnChild(f func()) bool { l.goChild(f); return true }
+
+// cleanup releases owner on every node whose hold is not holdNone, in the background (started
+// by spawn: goChild from a tracked call, goBackground from a timer), on a
 // context that is not the caller's (which may be cancelled) and has its own timeout. Every
 // release leaves a tombstone, so an acquire of ours that is still queued on a stalled node or a
 // slow link is refused when it finally arrives. If every node was cleaned up, it calls cleaned
 // (when not nil). The returned channel is closed once every node that granted has been tried
 // once.
-func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []hold, cleaned func()) <-chan struct{} {
+func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []hold, cleaned func(), spawn func(func()) bool) <-chan struct{} {
 	base := context.WithoutCancel(ctx)
 	var all, granted sync.WaitGroup
 	var failed atomic.Bool
@@ -63,7 +67,7 @@ func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []h
 			granted.Add(1)
 			firstDone = sync.OnceFunc(granted.Done)
 		}
-		started := l.goBackground(func() {
+		started := spawn(func() {
 			defer all.Done()
 			if l.releaseNode(base, n, keys, owner, firstDone) != nil {
 				failed.Store(true)
@@ -78,7 +82,7 @@ func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []h
 	tried := make(chan struct{})
 	go func() { granted.Wait(); close(tried) }()
 	if cleaned != nil {
-		l.goBackground(func() {
+		spawn(func() {
 			all.Wait()
 			if !failed.Load() {
 				cleaned()

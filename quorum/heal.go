@@ -2,11 +2,12 @@ package quorum
 
 import (
 	"context"
+	"sync"
 
 	"github.com/quorumlock/quorumlock/fencing"
 )
 
-// healFrom heals the amnesic nodes met by one complete round of acquire replies (see
+// healFrom heals, in parallel, the amnesic nodes met by one complete round of acquire replies (see
 // docs/PROTOCOL.md, "Amnesia"):
 //
 //   - If every node answered Amnesic, this is a new deployment (or a loss of every node at once,
@@ -36,13 +37,15 @@ func (l *Locker) healFrom(meta string, replies []result[AcquireReply]) {
 	if !bootstrap && healthy < majority(len(l.nodes)) {
 		return
 	}
+	var wg sync.WaitGroup
 	for _, r := range amnesic {
 		if !bootstrap && r.reply.Marker.Age < r.reply.Marker.Quarantine {
 			continue
 		}
 		req := HealRequest{Meta: meta, Incarnation: r.reply.Marker.Incarnation, Floor: floor, Bootstrap: bootstrap}
-		l.goBackground(func() { l.heal(r.node, req) })
+		wg.Go(func() { l.heal(r.node, req) })
 	}
+	wg.Wait()
 }
 
 // heal sends one heal request, unless one is already in flight for that node.
@@ -58,6 +61,9 @@ func (l *Locker) heal(i int, req HealRequest) {
 	res, err := n.Heal(ctx, req)
 	if err == nil && res != Healed {
 		return
+	}
+	if err == nil && req.Bootstrap {
+		l.bootstrapped.Store(true)
 	}
 	if err != nil {
 		err = &NodeError{Node: n.Name(), Op: "heal", Err: err}

@@ -15,7 +15,8 @@ const maxBatch = 1000
 // extension is sent afterwards. AutoExtend does nothing if the lease has ended.
 //
 // All auto-extended leases of a Locker share one goroutine and one timer, and are extended in
-// batches: one script call per node for up to a thousand leases.
+// batches: one script call per node for up to a thousand leases. A lease is extended every half
+// to one ExtendInterval, whichever lets it join a batch.
 func (le *Lease) AutoExtend() {
 	le.mu.Lock()
 	ended := le.err != nil
@@ -107,10 +108,11 @@ func (x *extender) sleep(next time.Time) bool {
 	return true
 }
 
-// collect takes up to maxBatch leases due by now (or within an eighth of ExtendInterval, so
-// that leases granted close together share batches), and returns when the next one is due.
+// collect takes up to maxBatch leases due by now or within half an ExtendInterval, so that
+// leases granted at different times come to share batches (a lease is then extended every
+// half to one ExtendInterval), and returns when the next one is due.
 func (x *extender) collect(now time.Time) (batch []*Lease, next time.Time) {
-	horizon := now.Add(x.l.opts.ExtendInterval / 8)
+	horizon := now.Add(x.l.opts.ExtendInterval / 2)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for le, when := range x.due {

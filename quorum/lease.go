@@ -121,7 +121,7 @@ func (le *Lease) loseLocked(err error) {
 	le.expiry.Stop()
 	close(le.done)
 	le.l.opts.Observer.Observe(Event{Kind: EventLeaseLost, Name: le.name, Token: le.token, Err: err})
-	le.l.cleanup(context.Background(), le.keys, le.owner, allNodes(len(le.l.nodes)), nil)
+	le.l.cleanup(context.Background(), le.keys, le.owner, allNodes(len(le.l.nodes)), nil, le.l.goBackground)
 }
 
 // allNodes says that every one of n nodes may hold a key.
@@ -174,7 +174,7 @@ func (le *Lease) Release(ctx context.Context) error {
 		}
 	}
 	rest := t.pending
-	le.l.goBackground(func() {
+	le.l.goChild(func() {
 		defer cancel()
 		for range rest {
 			<-results

@@ -30,7 +30,9 @@ type Locker struct {
 	leftovers sync.Map      // name → owner of a failed attempt whose clean-up is in flight
 	mutants   lockerMutants // empty unless built with the tag quorumlock_mutants
 	extender  *extender     // extends every auto-extended lease
-	healing   []atomic.Bool // per node: a heal is in flight
+	// bootstrapped is set once this Locker has bootstrapped a new deployment.
+	bootstrapped atomic.Bool
+	healing      []atomic.Bool // per node: a heal is in flight
 }
 
 // New returns a Locker over nodes, which must be independent Redis servers (never two URLs of
@@ -110,8 +112,19 @@ func (l *Locker) enter() error {
 	return nil
 }
 
+// goChild runs f in a goroutine tracked by Close. Only a goroutine that is itself tracked (a
+// call in progress, or a goroutine started by goBackground or goChild) may call it: the Locker
+// may be closing, and Close still waits for f.
+func (l *Locker) goChild(f func()) {
+	l.tasks.Add(1)
+	go func() {
+		defer l.tasks.Done()
+		f()
+	}()
+}
+
 // goBackground runs f in a goroutine tracked by Close and reports true; after Close it does
-// nothing and reports false.
+// nothing and reports false. Untracked callers (timers) must use it instead of goChild.
 func (l *Locker) goBackground(f func()) bool {
 	if l.enter() != nil {
 		return false
