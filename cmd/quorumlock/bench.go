@@ -65,13 +65,7 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	if nodes != "" {
-		for _, u := range strings.Split(nodes, ",") {
-			if u = strings.TrimSpace(u); u != "" {
-				cfg.nodes = append(cfg.nodes, u)
-			}
-		}
-	}
+	cfg.nodes = splitNodes(nodes)
 	return cfg, cfg.validate(fs)
 }
 

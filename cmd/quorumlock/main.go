@@ -1,9 +1,14 @@
 // Command quorumlock runs and inspects fenced quorum locks over independent Redis servers.
 //
+//	quorumlock run [flags] NAME -- COMMAND [ARGS...]
+//	                            run COMMAND while holding the lock NAME, with its fencing token
+//	quorumlock doctor [flags]   inspect the nodes and say what the deployment guarantees
 //	quorumlock demo [flags]     contending workers on in-process nodes, printing grants and tokens
 //	quorumlock bench [flags]    quorumlock beside redsync on the same Redis nodes: speed and leftovers
 //
-// Run "quorumlock COMMAND -h" for a command's flags.
+// run and doctor take their nodes and options from flags, QUORUMLOCK_* environment variables and
+// a YAML file (--config), in that order of precedence. Run "quorumlock COMMAND -h" for a
+// command's flags, exit codes and examples.
 package main
 
 import (
@@ -18,8 +23,18 @@ import (
 const usage = `usage: quorumlock COMMAND [flags]
 
 commands:
+  run     run a command while holding a lock: quorumlock run [flags] NAME -- COMMAND [ARGS...]
+  doctor  inspect the nodes and say what the deployment does and does not guarantee
   demo    start in-process nodes and let contending workers take a fenced lock
   bench   measure quorumlock beside redsync on the same Redis nodes
+
+Run "quorumlock COMMAND -h" for a command's flags, exit codes and examples.
+
+examples:
+  quorumlock doctor --nodes redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379
+  QUORUMLOCK_NODES=redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379 \
+      quorumlock run --wait 1m nightly-billing -- ./billing.sh
+  quorumlock demo
 `
 
 func main() {
@@ -35,6 +50,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case "run":
+		return runRun(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":

@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// Exit codes of run (doctor shares 2 and 4). They are documented in runHelp and the README.
+const (
+	exitOK          = 0
+	exitChildFailed = 1 // the command failed (without --child-exit-code)
+	exitUsage       = 2 // usage or configuration error
+	exitNotAcquired = 3 // held by someone else: not acquired within --wait
+	exitUnavailable = 4 // fewer than a majority of nodes answered
+	exitLeaseLost   = 5 // the lease was lost while the command ran; it was terminated
+	exitStartFailed = 6 // the command could not be started
+)
+
+const runHelp = `usage: quorumlock run [flags] NAME [flags] -- COMMAND [ARGS...]
+
+Takes the lock NAME on the nodes, runs COMMAND while holding it (the lease is extended in the
+background), and releases the lock when COMMAND exits. COMMAND's environment gets:
+
+  QUORUMLOCK_NAME         the lock's name
+  QUORUMLOCK_TOKEN        the grant's fencing token, a decimal integer greater than every earlier
+                          grant's: pass it to the store you write to and let the store refuse
+                          older ones, since no lock can stop a holder that paused past its lease
+  QUORUMLOCK_VALID_UNTIL  the end of the lease's first validity, RFC 3339 UTC with milliseconds
+
+COMMAND runs in a process group of its own, so it cannot read from a terminal. SIGINT and
+SIGTERM sent to quorumlock are forwarded to that group, and quorumlock waits for COMMAND. If the
+lease is lost while COMMAND runs (a majority of the nodes no longer holds it, or it could not be
+extended in time), quorumlock sends SIGTERM to the group, SIGKILL after --grace, and exits 5.
+
+On a new deployment the first attempt bootstraps the nodes (every node must answer) and is then
+granted.
+
+exit codes:
+  0      COMMAND exited 0
+  1      COMMAND exited non-zero or was killed by a signal (without --child-exit-code)
+  2      usage or configuration error
+  3      the lock is held by someone else: not acquired within --wait (at once with --wait 0)
+  4      nodes unavailable: fewer than a majority answered (when connecting, or the last attempt)
+  5      the lease was lost while COMMAND ran: COMMAND was terminated
+  6      COMMAND could not be started (not found, not executable)
+  128+N  interrupted by signal N before COMMAND started (SIGINT 130, SIGTERM 143)
+  With --child-exit-code, COMMAND's own code replaces 0 and 1 (128+N if signal N killed it).
+
+examples:
+  quorumlock run --nodes redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379 \
+      nightly-billing -- ./billing.sh
+  QUORUMLOCK_NODES=redis://a:6379,redis://b:6379,redis://c:6379 \
+      quorumlock run --wait 10m --grace 30s deploy -- make deploy
+  quorumlock run --config /etc/quorumlock.yaml --child-exit-code backup -- \
+      sh -c 'backup --fence "$QUORUMLOCK_TOKEN"'
+
+flags:
+`
+
+// runConfig holds the run command's arguments.
+type runConfig struct {
+	name          string
+	command       []string
+	wait, grace   time.Duration
+	childExitCode bool
+	metricsAddr   string
+	logLevel      slog.Level
+	cfg           configFlags
+}
+
+// parseRun parses "[flags] NAME [flags] -- COMMAND [ARGS...]".
+func parseRun(args []string, stderr io.Writer) (runConfig, error) {
+	rc := runConfig{}
+	fs := commandFlags("run", runHelp, stderr, &rc.cfg, func(fs *flag.FlagSet) {
+		fs.DurationVar(&rc.wait, "wait", 0, "how long to wait for the lock, a `duration`; 0 tries once")
+		fs.DurationVar(&rc.grace, "grace", 5*time.Second, "after SIGTERM to a command whose lease was lost, wait this long before SIGKILL")
+		fs.BoolVar(&rc.childExitCode, "child-exit-code", false, "exit with COMMAND's exit code (128+N if signal N killed it)")
+		fs.StringVar(&rc.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics while running")
+		fs.TextVar(&rc.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
+	})
+	if err := fs.Parse(args); err != nil {
+		return rc, err
+	}
+	if fs.NArg() == 0 {
+		return rc, errors.New("missing NAME -- COMMAND (see -h)")
+	}
+	rc.name = fs.Arg(0)
+	rest := fs.Args()[1:]
+	dash := slices.Index(rest, "--")
+	if dash < 0 {
+		return rc, errors.New("missing -- between NAME and COMMAND")
+	}
+	if err := fs.Parse(rest[:dash]); err != nil {
+		return rc, err
+	}
+	rc.command = rest[dash+1:]
+	switch {
+	case fs.NArg() > 0:
+		return rc, fmt.Errorf("unexpected argument %q between NAME and --", fs.Arg(0))
+	case len(rc.command) == 0:
+		return rc, errors.New("missing COMMAND after --")
+	case rc.wait < 0:
+		return rc, fmt.Errorf("--wait %v: want 0 or more", rc.wait)
+	case rc.grace < 0:
+		return rc, fmt.Errorf("--grace %v: want 0 or more", rc.grace)
+	}
+	return rc, nil
+}
+
+// runRun is the run command. It handles SIGINT and SIGTERM itself (it must outlive them while
+// the command runs, to forward them), so it does not follow ctx, which main cancels on them.
+func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rc, err := parseRun(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var cfg nodeConfig
+	var opts quorum.Options
+	if err == nil {
+		cfg, err = rc.cfg.load(os.Getenv)
+	}
+	if err == nil {
+		opts, err = cfg.options()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "quorumlock run: %v\n", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: rc.logLevel}))
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	rec := &attemptRecorder{log: log}
+	if rc.metricsAddr != "" {
+		m, err := serveMetrics(rc.metricsAddr, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "quorumlock run: --metrics-addr: %v\n", err)
+			return exitUsage
+		}
+		defer m.stop()
+		rec.next = m.observer
+	}
+	opts.Observer = rec
+	l, le, code := rc.acquire(cfg.nodes, opts, sigs, rec, log)
+	if le == nil {
+		return code
+	}
+	defer l.Close()
+	return rc.supervise(le, sigs, stdout, stderr, log)
+}
+
+// signalError is the cause of an acquisition cancelled by a signal.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+
+// exitCode returns 128+N for signal N.
+func (e signalError) exitCode() int {
+	if s, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 128 + int(syscall.SIGTERM)
+}
+
+// acquire connects to the nodes and takes the lock, giving up at the first SIGINT or SIGTERM.
+// It returns the Locker and the lease, or a nil lease and the exit code.
+func (rc runConfig) acquire(nodes []string, opts quorum.Options, sigs <-chan os.Signal, rec *attemptRecorder, log *slog.Logger) (*quorum.Locker, *quorum.Lease, int) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stop, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case s := <-sigs:
+			cancel(signalError{s})
+		case <-stop:
+		}
+	}()
+	l, le, err := rc.dialAndTake(ctx, nodes, opts)
+	close(stop)
+	<-watched
+	var se signalError
+	if errors.As(context.Cause(ctx), &se) { // also when the signal came just after the grant
+		if le != nil {
+			release(le, log)
+		}
+		err = se
+	}
+	if err != nil {
+		code := acquireExit(err, rec.last())
+		level := slog.LevelError
+		if code == exitNotAcquired {
+			level = slog.LevelWarn // someone else holds it: the lock at work
+		}
+		log.Log(context.Background(), level, "not acquired", "name", rc.name, "err", err, "exit", code)
+		if l != nil {
+			_ = l.Close()
+		}
+		return nil, nil, code
+	}
+	log.Info("acquired", "name", rc.name, "token", le.Token(), "valid_until", validUntil(le))
+	return l, le, exitOK
+}
+
+// dialAndTake connects to the nodes and makes one attempt (--wait 0) or retries for --wait.
+func (rc runConfig) dialAndTake(ctx context.Context, nodes []string, opts quorum.Options) (*quorum.Locker, *quorum.Lease, error) {
+	l, err := quorum.Dial(ctx, nodes, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var le *quorum.Lease
+	if rc.wait == 0 {
+		le, err = l.TryAcquire(ctx, rc.name)
+	} else {
+		wctx, cancel := context.WithTimeout(ctx, rc.wait)
+		le, err = l.Acquire(wctx, rc.name)
+		cancel()
+	}
+	return l, le, err
+}
+
+// acquireExit maps a failure to take the lock to an exit code; last is the outcome of the last
+// attempt that ran to its end, which tells "held" from "unavailable" when --wait ran out.
+func acquireExit(err, last error) int {
+	var se signalError
+	switch {
+	case errors.As(err, &se):
+		return se.exitCode()
+	case errors.Is(err, quorum.ErrInvalidName), errors.Is(err, quorum.ErrInvalidOptions):
+		return exitUsage
+	case errors.Is(err, quorum.ErrNotAcquired):
+		return exitNotAcquired
+	case errors.Is(err, quorum.ErrUnavailable): // before the deadline: node errors may wrap it
+		return exitUnavailable
+	case errors.Is(err, context.DeadlineExceeded) && !errors.Is(last, quorum.ErrUnavailable):
+		return exitNotAcquired
+	}
+	return exitUnavailable
+}
+
+// supervise runs the command while the lease is kept extended, releases the lease when the
+// command has exited, and returns the exit code.
+func (rc runConfig) supervise(le *quorum.Lease, sigs <-chan os.Signal, stdout, stderr io.Writer, log *slog.Logger) int {
+	le.AutoExtend()
+	c, err := startChild(rc.command, childEnv(le), stdout, stderr)
+	if err != nil {
+		log.Error("command could not be started", "command", rc.command[0], "err", err)
+		release(le, log)
+		return exitStartFailed
+	}
+	log.Info("command started", "pid", c.cmd.Process.Pid, "command", rc.command[0])
+	lost := c.wait(le, sigs, rc.grace, log)
+	code := exitCode(c.cmd.ProcessState)
+	log.Info("command exited", "code", code)
+	release(le, log)
+	switch {
+	case lost:
+		return exitLeaseLost
+	case rc.childExitCode:
+		return code
+	case code != 0:
+		return exitChildFailed
+	}
+	return exitOK
+}
+
+// childEnv returns this process's environment with the lease's variables added.
+func childEnv(le *quorum.Lease) []string {
+	return append(os.Environ(),
+		"QUORUMLOCK_NAME="+le.Name(),
+		"QUORUMLOCK_TOKEN="+le.Token().String(),
+		"QUORUMLOCK_VALID_UNTIL="+validUntil(le))
+}
+
+// validUntil formats the lease's validity as RFC 3339 UTC wall time with milliseconds.
+func validUntil(le *quorum.Lease) string {
+	return le.ValidUntil().UTC().Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// release releases the lease; a failure only delays the next grant until the keys expire.
+func release(le *quorum.Lease, log *slog.Logger) {
+	if err := le.Release(context.Background()); err != nil {
+		log.Warn("release failed; the lock frees itself when its keys expire", "err", err)
+		return
+	}
+	log.Info("released", "name", le.Name())
+}
