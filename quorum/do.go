@@ -11,8 +11,9 @@ import (
 // Acquire takes the named lock, retrying after a jittered, growing pause while it is held by
 // someone else or the nodes are unavailable, until it is granted or ctx ends. A retry is never
 // blocked by keys its own earlier attempt left on a slow node (see TryAcquire). When ctx ends it
-// returns an error wrapping
-// ctx.Err(); invalid names and a closed Locker fail at once.
+// returns an error wrapping ctx.Err() and the last attempt's error (so errors.Is tells whether
+// the lock was held by someone else or the nodes were unavailable). Invalid names and a closed
+// Locker fail at once.
 func (l *Locker) Acquire(ctx context.Context, name string) (*Lease, error) {
 	delay := l.opts.RetryDelayMin
 	for {
@@ -24,7 +25,7 @@ func (l *Locker) Acquire(ctx context.Context, name string) (*Lease, error) {
 			return nil, err
 		}
 		if perr := l.pause(ctx, jitter(delay)); perr != nil {
-			return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %v)", name, perr, err)
+			return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, perr, err)
 		}
 		delay = min(2*delay, l.opts.RetryDelayMax)
 	}
