@@ -69,7 +69,7 @@ func (x *extender) readd(le *Lease, when time.Time) {
 		return
 	}
 	x.mu.Lock()
-	x.due[le] = when
+	x.register(le, when)
 	x.mu.Unlock()
 }
 

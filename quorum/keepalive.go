@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 )
@@ -31,21 +32,23 @@ type extender struct {
 	l *Locker
 
 	mu       sync.Mutex
-	due      map[*Lease]time.Time     // auto-extended leases, and when each is next due
+	queue    dueQueue                 // registrations, earliest due first; stale ones skipped
+	current  map[*Lease]uint64        // the live registration of each auto-extended lease
+	gen      uint64                   // numbers registrations
 	inFlight map[*Lease]chan struct{} // leases of the batch in flight, and its end
 	running  bool
 	wake     chan struct{} // capacity 1: the set of leases changed
 }
 
 func newExtender(l *Locker) *extender {
-	return &extender{l: l, due: make(map[*Lease]time.Time), inFlight: make(map[*Lease]chan struct{}),
+	return &extender{l: l, current: make(map[*Lease]uint64), inFlight: make(map[*Lease]chan struct{}),
 		wake: make(chan struct{}, 1)}
 }
 
 // add registers le, due at when, and starts the extender's goroutine if needed.
 func (x *extender) add(le *Lease, when time.Time) {
 	x.mu.Lock()
-	x.due[le] = when
+	x.register(le, when)
 	start := !x.running
 	x.running = x.running || start
 	x.mu.Unlock()
@@ -57,11 +60,18 @@ func (x *extender) add(le *Lease, when time.Time) {
 	x.poke()
 }
 
+// register queues le, due at when, replacing its earlier registration. x.mu must be held.
+func (x *extender) register(le *Lease, when time.Time) {
+	x.gen++
+	x.current[le] = x.gen
+	heap.Push(&x.queue, due{le: le, when: when, gen: x.gen})
+}
+
 // remove stops extending le, waiting for a batch in flight that holds it (at most NodeTimeout):
 // nothing is sent for le once remove returns.
 func (x *extender) remove(le *Lease) {
 	x.mu.Lock()
-	delete(x.due, le)
+	delete(x.current, le) // its queue entry is now stale
 	wait := x.inFlight[le]
 	x.mu.Unlock()
 	if wait != nil {
@@ -108,23 +118,53 @@ func (x *extender) sleep(next time.Time) bool {
 	return true
 }
 
-// collect takes up to maxBatch leases due by now or within half an ExtendInterval, so that
-// leases granted at different times come to share batches (a lease is then extended every
-// half to one ExtendInterval), and returns when the next one is due.
+// collect takes, most urgent first, up to maxBatch leases due by now or within half an
+// ExtendInterval, so that leases granted at different times come to share batches (a lease is
+// then extended every half to one ExtendInterval), and returns when the next one is due. It
+// costs O(batch · log n), whatever the number n of leases.
 func (x *extender) collect(now time.Time) (batch []*Lease, next time.Time) {
 	horizon := now.Add(x.l.opts.ExtendInterval / 2)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for le, when := range x.due {
-		switch {
-		case le.Err() != nil:
-			delete(x.due, le)
-		case !when.After(horizon) && len(batch) < maxBatch:
-			batch = append(batch, le)
-			delete(x.due, le) // back in when its outcome is known
-		case next.IsZero() || when.Before(next):
-			next = when
+	for len(x.queue) > 0 && len(batch) < maxBatch {
+		top := x.queue[0]
+		if x.current[top.le] != top.gen {
+			heap.Pop(&x.queue) // released, or registered again since
+			continue
+		}
+		if top.when.After(horizon) {
+			return batch, top.when
+		}
+		heap.Pop(&x.queue)
+		delete(x.current, top.le) // back in when its outcome is known
+		if top.le.Err() == nil {
+			batch = append(batch, top.le)
 		}
 	}
+	if len(x.queue) > 0 && len(batch) == maxBatch {
+		next = now // more are due: no sleep
+	}
 	return batch, next
+}
+
+// due is one registration of a lease in the extender's queue.
+type due struct {
+	le   *Lease
+	when time.Time
+	gen  uint64
+}
+
+// dueQueue is a min-heap of registrations by due time (container/heap).
+type dueQueue []due
+
+func (q dueQueue) Len() int           { return len(q) }
+func (q dueQueue) Less(i, j int) bool { return q[i].when.Before(q[j].when) }
+func (q dueQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *dueQueue) Push(x any)        { *q = append(*q, x.(due)) }
+func (q *dueQueue) Pop() any {
+	old := *q
+	d := old[len(old)-1]
+	old[len(old)-1] = due{}
+	*q = old[:len(old)-1]
+	return d
 }
