@@ -24,6 +24,10 @@ type benchConfig struct {
 	scenarios              string
 	jsonOut, mdOut, svgOut string
 	list                   bool
+	// --hold: only the measurement of many leases held at once (bench.Hold).
+	hold             int
+	holdFor, holdTTL time.Duration
+	holdWorkers      int
 }
 
 const benchUsage = `usage: quorumlock bench [flags]
@@ -37,7 +41,12 @@ Nodes: --nodes URL,... (yours; keys under "quorumlock-bench:" are written and de
 redis-server is on PATH, else --in-process 5. Spawned and in-process sets get extra nodes when
 a selected scenario needs more (nodes-7).
 
+--hold N runs only another measurement: N leases held at once with auto-extension for
+--hold-for, then checked (none may be lost) and released; it reports memory and CPU. It takes
+the same node flags, and --json and --markdown.
+
 example: quorumlock bench --spawn 5 --duration 2s --rounds 3 --json bench.json --svg bench.svg
+         quorumlock bench --spawn 5 --hold 100000 --hold-for 1m
 
 flags:
 `
@@ -58,6 +67,10 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&cfg.mdOut, "markdown", "", "write the report as Markdown to `FILE`")
 	fs.StringVar(&cfg.svgOut, "svg", "", "write a bar chart (p50 latency, throughput) as SVG to `FILE`")
 	fs.BoolVar(&cfg.list, "list", false, "list the scenarios and exit")
+	fs.IntVar(&cfg.hold, "hold", 0, "run only the hold measurement: `N` leases held at once, auto-extended")
+	fs.DurationVar(&cfg.holdFor, "hold-for", bench.DefaultHoldFor, "how long --hold holds the leases")
+	fs.DurationVar(&cfg.holdTTL, "hold-ttl", bench.DefaultHoldTTL, "TTL of the leases of --hold (extended every TTL/3)")
+	fs.IntVar(&cfg.holdWorkers, "hold-workers", bench.DefaultHoldWorkers, "goroutines that acquire and release the leases of --hold")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, benchUsage)
 		fs.PrintDefaults()
@@ -91,6 +104,17 @@ func (c *benchConfig) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("bench: --rounds %d: want at least 1", c.rounds)
 	case c.ops < 0:
 		return fmt.Errorf("bench: --ops %d: want 0 or more", c.ops)
+	case c.hold < 0:
+		return fmt.Errorf("bench: --hold %d: want 1 or more leases", c.hold)
+	case c.holdFor <= 0:
+		return fmt.Errorf("bench: --hold-for %v: want a positive duration", c.holdFor)
+	case c.holdTTL <= 0:
+		return fmt.Errorf("bench: --hold-ttl %v: want a positive duration", c.holdTTL)
+	case c.holdWorkers < 1:
+		return fmt.Errorf("bench: --hold-workers %d: want at least 1", c.holdWorkers)
+	}
+	if err := c.validateHold(fs); err != nil {
+		return err
 	}
 	if sources == 0 {
 		if bench.RedisAvailable() {
@@ -98,6 +122,25 @@ func (c *benchConfig) validate(fs *flag.FlagSet) error {
 		} else {
 			c.inProcess = bench.DefaultClusterSize
 		}
+	}
+	return nil
+}
+
+// validateHold rejects the flags of the scenarios with --hold, and those of --hold without it.
+func (c *benchConfig) validateHold(fs *flag.FlagSet) error {
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		scenarioFlag := strings.Contains(" duration rounds ops scenarios svg list ", " "+f.Name+" ")
+		holdFlag := strings.HasPrefix(f.Name, "hold-")
+		if c.hold > 0 && scenarioFlag || c.hold == 0 && holdFlag {
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	switch {
+	case len(bad) > 0 && c.hold > 0:
+		return fmt.Errorf("bench: %s: not with --hold", strings.Join(bad, ", "))
+	case len(bad) > 0:
+		return fmt.Errorf("bench: %s: only with --hold", strings.Join(bad, ", "))
 	}
 	return nil
 }
@@ -126,6 +169,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if cfg.hold > 0 {
+		if err := hold(ctx, cfg, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "quorumlock", err) // err starts with "bench:"
+			return 1
+		}
+		return 0
 	}
 	if cfg.list {
 		for _, s := range scenarios {
@@ -166,6 +216,58 @@ func benchmark(ctx context.Context, cfg benchConfig, scenarios []bench.Scenario,
 	return err
 }
 
+// hold runs bench.Hold on the nodes of cfg (all of those given by --nodes) and writes the
+// outputs.
+func hold(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error {
+	bc := bench.Config{Nodes: cfg.nodes, ClusterSize: cfg.clusterSize(), Backend: "given by --nodes"}
+	if len(cfg.nodes) == 0 {
+		local, err := startLocal(cfg, nil, &bc)
+		if err != nil {
+			return err
+		}
+		defer local.Close()
+	}
+	hc := bench.HoldConfig{Nodes: bc.Nodes, Backend: bc.Backend, InProcess: bc.InProcess,
+		Leases: cfg.hold, For: cfg.holdFor, TTL: cfg.holdTTL, Workers: cfg.holdWorkers}
+	if bc.InProcess {
+		// miniredis runs every script in a new Lua interpreter: a batch of a thousand
+		// extensions takes some 30 ms, too close to the default NodeTimeout of 50 ms.
+		hc.NodeTimeout = min(250*time.Millisecond, cfg.holdTTL/4)
+	}
+	if isTerminal(stderr) {
+		hc.Progress = holdProgressBar(stderr)
+	}
+	rep, err := bench.Hold(ctx, hc)
+	if rep.Acquired+rep.AcquireErrors == 0 { // nothing ran
+		return err
+	}
+	errs := []error{err, rep.WriteTable(stdout)}
+	errs = append(errs, writeReport(cfg.jsonOut, func(w io.Writer) error { return encodeJSON(w, rep) }))
+	errs = append(errs, writeReport(cfg.mdOut, rep.WriteMarkdown))
+	return errors.Join(errs...)
+}
+
+// holdProgressBar returns a HoldProgress callback that redraws one line on w.
+func holdProgressBar(w io.Writer) func(bench.HoldProgress) {
+	const width = 30
+	return func(p bench.HoldProgress) {
+		if p.Phase == "" {
+			fmt.Fprint(w, "\r\033[K")
+			return
+		}
+		filled := 0
+		if p.Total > 0 {
+			filled = min(width, width*p.Done/p.Total)
+		}
+		unit := "leases"
+		if p.Phase == "hold" {
+			unit = "s"
+		}
+		fmt.Fprintf(w, "\r\033[K[%s%s] %s: %d/%d %s",
+			strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.Phase, p.Done, p.Total, unit)
+	}
+}
+
 // startLocal starts the spawned or in-process nodes and fills in bc's Nodes and labels.
 func startLocal(cfg benchConfig, scenarios []bench.Scenario, bc *bench.Config) (*bench.LocalNodes, error) {
 	n := max(bc.ClusterSize, bench.NodesNeeded(scenarios))
@@ -192,27 +294,32 @@ func startLocal(cfg benchConfig, scenarios []bench.Scenario, bc *bench.Config) (
 
 // writeOutputs prints the table and writes the requested files.
 func writeOutputs(rep bench.Report, cfg benchConfig, stdout io.Writer) error {
-	errs := []error{rep.WriteTable(stdout)}
-	write := func(path string, render func(io.Writer) error) {
-		if path == "" {
-			return
-		}
-		f, err := os.Create(path)
-		if err == nil {
-			err = errors.Join(render(f), f.Close())
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("bench: write report: %w", err))
-		}
+	return errors.Join(rep.WriteTable(stdout),
+		writeReport(cfg.jsonOut, func(w io.Writer) error { return encodeJSON(w, rep) }),
+		writeReport(cfg.mdOut, rep.WriteMarkdown),
+		writeReport(cfg.svgOut, rep.WriteSVG))
+}
+
+// writeReport writes what render renders to path, unless path is empty.
+func writeReport(path string, render func(io.Writer) error) error {
+	if path == "" {
+		return nil
 	}
-	write(cfg.jsonOut, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	})
-	write(cfg.mdOut, rep.WriteMarkdown)
-	write(cfg.svgOut, rep.WriteSVG)
-	return errors.Join(errs...)
+	f, err := os.Create(path)
+	if err == nil {
+		err = errors.Join(render(f), f.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("bench: write report: %w", err)
+	}
+	return nil
+}
+
+// encodeJSON writes v as indented JSON.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.

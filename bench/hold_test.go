@@ -1,0 +1,102 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quorumlock/quorumlock/bench"
+)
+
+func TestHoldInProcess(t *testing.T) {
+	leases := 2000
+	if raceEnabled {
+		leases = 500
+	}
+	nodes := inProcess(t, 3)
+	var phases []string
+	rep, err := bench.Hold(context.Background(), bench.HoldConfig{Nodes: nodes.URLs, InProcess: true,
+		Leases: leases, For: 2500 * time.Millisecond, TTL: 2 * time.Second, Workers: 8,
+		// miniredis runs each script in a new Lua interpreter: a batch of a thousand extensions
+		// takes about 30 ms, several times that under -race, beyond the default 50 ms. TTL 2 s
+		// (extended every 667 ms) leaves room for a machine busy with other tests.
+		NodeTimeout: 250 * time.Millisecond,
+		Progress: func(p bench.HoldProgress) {
+			if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
+				phases = append(phases, p.Phase)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Acquired != leases || rep.AcquireErrors != 0 {
+		t.Errorf("acquired %d of %d, %d errors (first: %s)", rep.Acquired, leases, rep.AcquireErrors, rep.FirstAcquireError)
+	}
+	if rep.Lost != 0 || rep.LostEvents != 0 || rep.MinValidityLeft <= 0 {
+		t.Errorf("lost %d, lost events %d, least validity left %v (first: %s); want none lost",
+			rep.Lost, rep.LostEvents, rep.MinValidityLeft, rep.FirstLost)
+	}
+	if rep.Released != leases || rep.ReleaseErrors != 0 || rep.KeysLeft != 0 {
+		t.Errorf("released %d of %d, %d errors (first: %s), %d keys left; want all released, 0 left",
+			rep.Released, leases, rep.ReleaseErrors, rep.FirstReleaseError, rep.KeysLeft)
+	}
+	// Extended every ½ to 1 TTL/3 during 2.5 s, in batches of up to 1000 leases.
+	if rep.Extensions < int64(2*leases) || rep.ExtendCalls == 0 || rep.LeasesPerCall < 100 || len(rep.ExtendCallsPerNode) != 3 {
+		t.Errorf("extensions %d, batches %d (%v per node), %.0f leases per batch; want batched extensions",
+			rep.Extensions, rep.ExtendCalls, rep.ExtendCallsPerNode, rep.LeasesPerCall)
+	}
+	// Not a goroutine (nor a timer goroutine) per lease.
+	if rep.MaxGoroutines >= 200 || rep.Goroutines >= 200 {
+		t.Errorf("goroutines: %d at the end, %d at most; want fewer than 200 for %d leases",
+			rep.Goroutines, rep.MaxGoroutines, leases)
+	}
+	if rep.HeapInUse == 0 || rep.Sys == 0 || rep.ClientCPU <= 0 || rep.ServerCPUKnown || rep.RedisMemoryKnown {
+		t.Errorf("heap %d, sys %d, client CPU %v, server CPU known %v, Redis memory known %v",
+			rep.HeapInUse, rep.Sys, rep.ClientCPU, rep.ServerCPUKnown, rep.RedisMemoryKnown)
+	}
+	if want := []string{"acquire", "hold", "release", ""}; strings.Join(phases, ",") != strings.Join(want, ",") {
+		t.Errorf("progress phases %q, want %q", phases, want)
+	}
+	var table, md bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"leases lost by the end of the hold", "extension batches", "goroutines", "not representative"} {
+		if !strings.Contains(table.String(), want) || !strings.Contains(md.String(), want) {
+			t.Errorf("table or Markdown lacks %q:\n%s\n%s", want, table.String(), md.String())
+		}
+	}
+	t.Logf("\n%s", table.String())
+}
+
+func TestHoldRejectsBadConfig(t *testing.T) {
+	for _, cfg := range []bench.HoldConfig{
+		{},
+		{Nodes: []string{"redis://127.0.0.1:1/0"}, Leases: -1},
+		{Nodes: []string{"redis://127.0.0.1:1/0"}, For: -time.Second},
+		{Nodes: []string{"redis://127.0.0.1:1/0"}, Workers: -2},
+	} {
+		if _, err := bench.Hold(context.Background(), cfg); err == nil {
+			t.Errorf("Hold(%+v) succeeded", cfg)
+		}
+	}
+}
+
+func TestHoldInterrupted(t *testing.T) {
+	nodes := inProcess(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	rep, err := bench.Hold(ctx, bench.HoldConfig{Nodes: nodes.URLs, InProcess: true,
+		Leases: 200, For: time.Minute, TTL: time.Second, Workers: 4})
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+	if rep.Released != rep.Acquired || rep.KeysLeft != 0 {
+		t.Errorf("released %d of %d, %d keys left; want every lease released", rep.Released, rep.Acquired, rep.KeysLeft)
+	}
+}
