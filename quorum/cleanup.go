@@ -107,9 +107,13 @@ func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner stri
 		if err == nil {
 			return nil
 		}
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) || try == cleanupTries-1 {
 			break
 		}
+		// A node that fails fast would use every try up in microseconds: wait a NodeTimeout.
+		wait, cancel := context.WithTimeout(base, l.opts.NodeTimeout)
+		<-wait.Done()
+		cancel()
 	}
 	err = &NodeError{Node: n.Name(), Op: "release", Err: err}
 	l.opts.Observer.Observe(Event{Kind: EventNode, Node: n.Name(), Op: "release", Err: err})
