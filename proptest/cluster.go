@@ -1,0 +1,220 @@
+package proptest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/quorum/quorumtest"
+	"github.com/redis/go-redis/v9"
+)
+
+// cluster is a set of Redis servers (in-process miniredis servers, or redis-server processes).
+// Every client reaches the servers through its own view: its own connections, each behind a
+// quorumtest.FaultyNode. A node fault acts on every view of the node at once, as a fault of
+// the server would.
+type cluster struct {
+	srv    servers
+	ctls   []*nodeCtl
+	mutant quorum.Mutant // node-script mutant every view runs, or ""
+
+	mu    sync.Mutex
+	views [][]*quorumtest.FaultyNode
+}
+
+// startCluster starts n servers on free loopback ports.
+func startCluster(n int, mutant quorum.Mutant, real bool) (*cluster, error) {
+	srv, err := startServers(n, real)
+	if err != nil {
+		return nil, err
+	}
+	c := &cluster{srv: srv, mutant: mutant}
+	for range n {
+		c.ctls = append(c.ctls, &nodeCtl{})
+	}
+	return c, nil
+}
+
+// view returns a fresh set of nodes over the servers, for one Locker.
+func (c *cluster) view() ([]quorum.Node, error) {
+	faulty := make([]*quorumtest.FaultyNode, c.srv.len())
+	nodes := make([]quorum.Node, c.srv.len())
+	for i := range nodes {
+		rn := quorum.NewRedisNode(fmt.Sprintf("node%d", i), &redis.Options{Addr: c.srv.addr(i)}, 10*time.Second)
+		if c.mutant != "" && isNodeMutant(c.mutant) {
+			if err := quorum.EnableNodeMutant(rn, c.mutant); err != nil {
+				return nil, err
+			}
+		}
+		faulty[i] = quorumtest.NewFaultyNode(rn)
+		c.ctls[i].attach(faulty[i])
+		nodes[i] = faulty[i]
+	}
+	c.mu.Lock()
+	c.views = append(c.views, faulty)
+	c.mu.Unlock()
+	return nodes, nil
+}
+
+// isNodeMutant reports whether m lives in the node scripts (and must be enabled on the nodes
+// as well as on the Locker).
+func isNodeMutant(m quorum.Mutant) bool {
+	return m == quorum.MutantIncrToken || m == quorum.MutantExtendRecreate || m == quorum.MutantBlindRelease
+}
+
+// barrier waits until every command written so far on any view has run: a node call whose
+// caller stopped waiting (after NodeTimeout) is still written and run later, so a release may
+// land after its Locker closed. One more command on each connection, answered, comes after
+// them all.
+func (c *cluster) barrier(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	views := slices.Clone(c.views)
+	c.mu.Unlock()
+	req := quorum.ReleaseRequest{Keys: quorum.Keys{Lock: quorum.DefaultKeyPrefix + "{barrier}"}, Owner: "barrier"}
+	var wg sync.WaitGroup
+	for _, v := range views {
+		for _, n := range v {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = n.Release(ctx, req)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// lockKeys returns, per server, the lock key of the workload's lock if it exists there, with
+// its owner.
+func (c *cluster) lockKeys() [][]string {
+	key := quorum.DefaultKeyPrefix + "{" + lockName + "}"
+	out := make([][]string, c.srv.len())
+	for i := range out {
+		if owner, ok := c.srv.get(i, key); ok {
+			out[i] = append(out[i], key+"="+owner)
+		}
+	}
+	return out
+}
+
+// waitHealthy waits, at most d, until no server's marker says it is amnesic: the bootstrap heals
+// of a new deployment run in the background after the first round.
+func (c *cluster) waitHealthy(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for i := range c.srv.len() {
+		for c.srv.markerState(i) == "amnesic" && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// healAll ends every fault on every node.
+func (c *cluster) healAll() {
+	for _, n := range c.ctls {
+		n.reset()
+	}
+}
+
+// close heals every node, closes every view and stops the servers.
+func (c *cluster) close() error {
+	c.healAll()
+	c.mu.Lock()
+	views := c.views
+	c.views = nil
+	c.mu.Unlock()
+	var errs []error
+	for _, v := range views {
+		for _, f := range v {
+			errs = append(errs, f.Close())
+		}
+	}
+	errs = append(errs, c.srv.close())
+	return errors.Join(errs...)
+}
+
+// nodeCtl holds the faults active on one server and applies them to every view of it.
+// Overlapping faults of one kind nest: a node stays stalled until the last stall ends.
+type nodeCtl struct {
+	mu     sync.Mutex
+	views  []*quorumtest.FaultyNode
+	stall  int
+	fail   int
+	lose   int
+	delays []time.Duration
+}
+
+// attach adds a view and applies the faults active now.
+func (n *nodeCtl) attach(f *quorumtest.FaultyNode) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.views = append(n.views, f)
+	if n.stall > 0 {
+		f.Stall()
+	}
+	f.SetFail(n.fail > 0)
+	f.SetLoseReplies(n.lose > 0)
+	f.SetDelay(slices.Max(append([]time.Duration{0}, n.delays...)))
+}
+
+// set starts (on) or ends (off) one interval fault on this node.
+func (n *nodeCtl) set(f Fault, on bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	step := map[bool]int{true: 1, false: -1}[on]
+	switch f.Kind {
+	case FaultStall:
+		n.stall += step
+		if on && n.stall == 1 || !on && n.stall == 0 {
+			n.applyStall(on)
+		}
+	case FaultFail:
+		n.fail += step
+	case FaultLoseReplies:
+		n.lose += step
+	case FaultDelay:
+		if on {
+			n.delays = append(n.delays, f.Delay)
+		} else if i := slices.Index(n.delays, f.Delay); i >= 0 {
+			n.delays = slices.Delete(n.delays, i, i+1)
+		}
+	}
+	n.applyLocked()
+}
+
+// applyStall stalls or resumes every view. Resume waits until the requests the stall held have
+// run: they run even if their callers gave up, as on a SIGSTOPped server that resumes.
+func (n *nodeCtl) applyStall(on bool) {
+	for _, v := range n.views {
+		if on {
+			v.Stall()
+		} else {
+			v.Resume()
+		}
+	}
+}
+
+func (n *nodeCtl) applyLocked() {
+	delay := slices.Max(append([]time.Duration{0}, n.delays...))
+	for _, v := range n.views {
+		v.SetFail(n.fail > 0)
+		v.SetLoseReplies(n.lose > 0)
+		v.SetDelay(delay)
+	}
+}
+
+// reset ends every fault.
+func (n *nodeCtl) reset() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stall > 0 {
+		n.applyStall(false)
+	}
+	n.stall, n.fail, n.lose, n.delays = 0, 0, 0, nil
+	n.applyLocked()
+}

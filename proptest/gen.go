@@ -1,0 +1,291 @@
+package proptest
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+)
+
+// A family builds one kind of scenario from a random source. The random family draws every
+// fault kind; the others aim at one rule of the protocol each, so that the mutant that breaks
+// the rule shows within a short campaign.
+type family struct {
+	name   string
+	weight int
+	build  func(r *rand.Rand, s *Scenario)
+}
+
+var families = []family{
+	{"random", 30, buildRandom},
+	{"drift", 10, buildDrift},       // in-model drift on every node: the drift allowance (no-drift)
+	{"amnesia", 10, buildAmnesia},   // data loss under a held lease: quarantine (skip-heal)
+	{"split", 10, buildSplit},       // grants on changing majorities: token order (incr-token)
+	{"stall", 10, buildStall},       // a stalled minority: no waiting for stragglers (wait-all)
+	{"stall-lossy", 10, buildLossy}, // failed attempts with keys set: clean-up (no-cleanup)
+	{"jump", 10, buildJump},         // keys that expire while held: extend never re-creates (extend-recreates)
+	{"pause", 10, buildPause},       // stale holders that act late: compare-and-delete (blind-release)
+}
+
+// ScenarioFromSeed builds the scenario that seed stands for. The same seed always gives the same
+// scenario: the plan (faults, their times, the workload) is reproduced exactly. The execution
+// uses real goroutines, timers and TCP, so the interleaving of a replay may differ.
+func ScenarioFromSeed(seed int64) Scenario {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x71c0))
+	total := 0
+	for _, f := range families {
+		total += f.weight
+	}
+	pick := r.IntN(total)
+	fam := families[len(families)-1]
+	for _, f := range families {
+		if pick < f.weight {
+			fam = f
+			break
+		}
+		pick -= f.weight
+	}
+	s := baseScenario(r)
+	s.Seed, s.Family = seed, fam.name
+	fam.build(r, &s)
+	return s
+}
+
+// baseScenario draws the parameters every family starts from.
+func baseScenario(r *rand.Rand) Scenario {
+	ttl := time.Duration(120+r.IntN(181)) * time.Millisecond
+	return Scenario{
+		N:           1 + r.IntN(7),
+		Clients:     1 + r.IntN(4),
+		TTL:         ttl,
+		NodeTimeout: between(r, 20*time.Millisecond, min(40*time.Millisecond, ttl/3-time.Millisecond)),
+		DriftFactor: 0.01 + 0.09*r.Float64(),
+		Ops:         1 + r.IntN(3),
+		Hold:        between(r, 0, ttl/3),
+		ExpirePct:   r.IntN(3) * 10,
+		ExtendPct:   r.IntN(5) * 10,
+	}
+}
+
+// between draws a duration uniformly from [lo, hi], in whole milliseconds.
+func between(r *rand.Rand, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	ms := int64(lo/time.Millisecond) + r.Int64N(int64((hi-lo)/time.Millisecond)+1)
+	return time.Duration(ms) * time.Millisecond
+}
+
+// someNodes draws k distinct nodes of n.
+func someNodes(r *rand.Rand, n, k int) []int {
+	return r.Perm(n)[:min(k, n)]
+}
+
+// minority returns the size of the largest minority of n nodes.
+func minority(n int) int { return n - (n/2 + 1) }
+
+func buildRandom(r *rand.Rand, s *Scenario) {
+	for range r.IntN(6) {
+		f := randomFault(r, s)
+		if f.Kind == FaultDataLoss && len(Scenario{N: s.N, Faults: append(s.Faults, f)}.lostNodes()) > minority(s.N) {
+			continue // a lost majority can be healed by no one: keep data loss to a minority
+		}
+		s.Faults = append(s.Faults, f)
+	}
+}
+
+var randomKinds = []FaultKind{FaultStall, FaultStall, FaultFail, FaultFail, FaultLoseReplies, FaultDelay,
+	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause}
+
+func randomFault(r *rand.Rand, s *Scenario) Fault {
+	f := Fault{
+		At:       between(r, 0, 3*s.TTL),
+		Kind:     randomKinds[r.IntN(len(randomKinds))],
+		Duration: between(r, s.TTL/4, 2*s.TTL),
+	}
+	k := 1 + r.IntN(max(1, minority(s.N)))
+	if r.IntN(5) == 0 {
+		k = 1 + r.IntN(s.N) // sometimes a majority, or every node
+	}
+	f.Nodes = someNodes(r, s.N, k)
+	switch f.Kind {
+	case FaultDelay:
+		f.Delay = between(r, time.Millisecond, s.NodeTimeout*3/2)
+	case FaultDataLoss:
+		f.Nodes, f.Duration = someNodes(r, s.N, 1), 0
+	case FaultClockJump:
+		f.Duration = between(r, s.TTL/2, 2*s.TTL)
+	case FaultDrift:
+		f.Rate = s.DriftFactor * (0.3 + 1.2*r.Float64())
+	case FaultPause:
+		f.Nodes, f.Client = nil, r.IntN(s.Clients)
+		f.Duration = between(r, s.TTL/2, 2*s.TTL)
+	}
+	return f
+}
+
+func buildDrift(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 2+r.IntN(2), 2
+	s.TTL = between(r, 300*time.Millisecond, 400*time.Millisecond)
+	s.DriftFactor = 0.2 + 0.1*r.Float64()
+	s.ExpirePct, s.ExtendPct, s.Hold = 70, 0, s.TTL/4
+	// Every node's clock runs fast, within the allowance: keys expire up to Rate×TTL early, which
+	// only the drift term of the validity covers.
+	s.Faults = []Fault{{Kind: FaultDrift, Nodes: allNodes(s.N), Duration: 4 * s.TTL,
+		Rate: s.DriftFactor * (0.7 + 0.2*r.Float64())}}
+}
+
+// buildAmnesia: a minority fails while the first lease is granted, so that the lease's keys
+// live on a bare majority; one of those nodes then loses its data while the lease is held, and
+// the failing minority comes back. Only the quarantine keeps the forgetful node from joining the
+// minority in a second grant before the lease ends.
+func buildAmnesia(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = []int{3, 3, 5}[r.IntN(3)], 2, 2
+	s.TTL = between(r, 250*time.Millisecond, 400*time.Millisecond)
+	s.ExpirePct, s.ExtendPct = 100, 0
+	perm := r.Perm(s.N)
+	failing, lost := perm[:minority(s.N)], perm[minority(s.N)]
+	flushAt := between(r, s.TTL/5, s.TTL/3)
+	s.Faults = []Fault{
+		{Kind: FaultFail, Nodes: failing, Duration: flushAt + between(r, s.TTL/20, s.TTL/10)},
+		{At: flushAt, Kind: FaultDataLoss, Nodes: []int{lost}},
+	}
+}
+
+func buildSplit(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3+r.IntN(3), 2+r.IntN(2), 3
+	s.ExpirePct, s.Hold = 0, s.TTL/8
+	w := between(r, s.TTL/4, s.TTL/2)
+	for k := range 4 + r.IntN(3) {
+		s.Faults = append(s.Faults, Fault{At: time.Duration(k) * w, Kind: FaultFail,
+			Nodes: someNodes(r, s.N, 1+r.IntN(minority(s.N))), Duration: w})
+	}
+}
+
+// buildStall: a minority stalls for a while after the workload started, so that grants both
+// with and without the stall can be compared.
+func buildStall(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 1+r.IntN(2), 3
+	s.ExpirePct, s.ExtendPct, s.Hold = 0, 50, s.TTL/10
+	s.Faults = []Fault{{At: between(r, s.TTL/4, s.TTL/2), Kind: FaultStall,
+		Nodes: someNodes(r, s.N, 1+r.IntN(minority(s.N))), Duration: between(r, 2*s.TTL, 4*s.TTL)}}
+}
+
+func buildLossy(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3, 1+r.IntN(2), 2
+	s.ExpirePct, s.ExtendPct = 0, 0
+	perm := r.Perm(3)
+	d := between(r, s.TTL, 2*s.TTL)
+	s.Faults = []Fault{
+		{Kind: FaultStall, Nodes: perm[:1], Duration: d},
+		{Kind: FaultLoseReplies, Nodes: perm[1:2], Duration: d},
+	}
+}
+
+func buildJump(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 2, 3
+	s.ExpirePct, s.ExtendPct, s.Hold = 0, 100, s.TTL/2
+	step := between(r, s.TTL/4, s.TTL/2)
+	for k := range 3 + r.IntN(3) {
+		s.Faults = append(s.Faults, Fault{At: time.Duration(k+1) * step, Kind: FaultClockJump,
+			Nodes: allNodes(s.N), Duration: 2 * s.TTL})
+	}
+}
+
+func buildPause(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 3, 2
+	s.ExpirePct, s.Hold = 0, s.TTL/2
+	for c := range s.Clients {
+		if r.IntN(3) > 0 {
+			s.Faults = append(s.Faults, Fault{At: between(r, 0, s.TTL), Kind: FaultPause, Client: c,
+				Duration: between(r, s.TTL, 2*s.TTL)})
+		}
+	}
+}
+
+func allNodes(n int) []int {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+// GenScenario returns a gopter generator of scenarios. Each scenario takes one draw from the
+// generator's random source, its Seed, and is ScenarioFromSeed(Seed): a campaign seed fixes the
+// sequence of scenario seeds. With nodes > 0 every scenario runs on that many nodes (see
+// withNodes). With shrink, failing scenarios shrink with ShrinkScenario.
+func GenScenario(nodes int, shrink bool) gopter.Gen {
+	shrinker := gopter.NoShrinker
+	if shrink {
+		shrinker = ShrinkScenario
+	}
+	return func(p *gopter.GenParameters) *gopter.GenResult {
+		s := ScenarioFromSeed(p.Rng.Int63())
+		if nodes > 0 {
+			s = withNodes(s, nodes)
+		}
+		return gopter.NewGenResult(s, shrinker)
+	}
+}
+
+// ShrinkScenario shrinks a scenario towards a smaller one that may fail the same way: first the
+// fault list (gopter's slice shrinker: fewer faults, then each fault shorter and on fewer
+// nodes), then fewer updates per client, then fewer clients.
+func ShrinkScenario(v any) gopter.Shrink {
+	s := v.(Scenario)
+	next := func(t Scenario) Scenario { t.Shrunk = s.Shrunk + 1; return t }
+	faults := gen.SliceShrinker(shrinkFault)(s.Faults).Map(func(fs []Fault) Scenario {
+		t := s
+		t.Faults = fs
+		return next(t)
+	})
+	var smaller []Scenario
+	if s.Ops > 1 {
+		t := s
+		t.Ops = s.Ops / 2
+		smaller = append(smaller, next(t))
+	}
+	if s.Clients > 1 {
+		t := s
+		t.Clients--
+		t.Faults = nil
+		for _, f := range s.Faults {
+			if f.Kind != FaultPause || f.Client < t.Clients {
+				t.Faults = append(t.Faults, f)
+			}
+		}
+		smaller = append(smaller, next(t))
+	}
+	return gopter.ConcatShrinks(faults, sliceShrink(smaller))
+}
+
+// shrinkFault shrinks one fault: on its first node only, then half as long.
+func shrinkFault(v any) gopter.Shrink {
+	f := v.(Fault)
+	var out []Fault
+	if len(f.Nodes) > 1 {
+		g := f
+		g.Nodes = f.Nodes[:1:1]
+		out = append(out, g)
+	}
+	if f.Duration >= 20*time.Millisecond && f.Kind != FaultClockJump {
+		g := f
+		g.Duration = (f.Duration / 2).Truncate(time.Millisecond)
+		out = append(out, g)
+	}
+	return sliceShrink(out)
+}
+
+// sliceShrink yields the values of vs in order.
+func sliceShrink[T any](vs []T) gopter.Shrink {
+	i := 0
+	return func() (any, bool) {
+		if i >= len(vs) {
+			return nil, false
+		}
+		i++
+		return vs[i-1], true
+	}
+}

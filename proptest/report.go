@@ -1,0 +1,117 @@
+package proptest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// Report summarises a campaign.
+type Report struct {
+	Seed       int64
+	Mutant     quorum.Mutant // "" for the correct protocol
+	RealRedis  bool          // nodes were redis-server processes, not in-process servers
+	Runs       int           // scenarios asked for
+	Scenarios  int           // scenarios run, shrink re-runs not counted
+	ShrinkRuns int           // runs of shrunk scenarios
+	Operations int           // recorded operations other than faults
+	Faults     map[FaultKind]int
+	Families   map[string]int
+	Violations map[Property]int // histories that breached the property where it is claimed
+	Expected   map[Property]int // histories that breached it outside the timing model
+	Failure    *Failure         // the scenario that stopped the campaign; nil if none did
+	Elapsed    time.Duration
+}
+
+// Failure is a scenario that breached a property where it is claimed.
+type Failure struct {
+	Scenario     Scenario // as generated: ScenarioFromSeed(Scenario.Seed) replays its plan
+	Result       Result   // the checker's verdict on it
+	AfterRuns    int      // scenarios run when it was found, itself included
+	Shrunk       Scenario // the smallest scenario found to fail, replayable from Shrunk.JSON()
+	ShrunkResult Result
+}
+
+// Caught returns the properties that caught the failure, or nil if nothing failed.
+func (r Report) Caught() []Property {
+	if r.Failure == nil {
+		return nil
+	}
+	return r.Failure.Result.Breached()
+}
+
+func newReport(cfg CampaignConfig) Report {
+	return Report{Seed: cfg.Seed, Mutant: cfg.Mutant, RealRedis: cfg.RealRedis, Runs: cfg.Runs, Faults: map[FaultKind]int{},
+		Families: map[string]int{}, Violations: map[Property]int{}, Expected: map[Property]int{}}
+}
+
+// add counts one checked history.
+func (r *Report) add(h *History, res Result) {
+	if h.Scenario.Shrunk > 0 {
+		r.ShrinkRuns++
+		return
+	}
+	r.Scenarios++
+	r.Families[h.Scenario.Family]++
+	for _, o := range h.Ops {
+		if o.Kind == OpFault {
+			r.Faults[o.Fault.Kind]++
+		} else {
+			r.Operations++
+		}
+	}
+	type key struct {
+		p        Property
+		expected bool
+	}
+	counted := map[key]bool{}
+	for _, v := range res.Violations {
+		if counted[key{v.Property, v.Expected}] {
+			continue
+		}
+		counted[key{v.Property, v.Expected}] = true
+		if v.Expected {
+			r.Expected[v.Property]++
+		} else {
+			r.Violations[v.Property]++
+		}
+	}
+}
+
+// String renders the report as a summary table.
+func (r Report) String() string {
+	var b strings.Builder
+	mutant := string(r.Mutant)
+	if mutant == "" {
+		mutant = "none"
+	}
+	nodes := "in-process nodes"
+	if r.RealRedis {
+		nodes = "redis-server nodes"
+	}
+	fmt.Fprintf(&b, "campaign seed %d, mutant %s, %s: %d of %d scenarios (%d shrink runs), %d operations, %v\n",
+		r.Seed, mutant, nodes, r.Scenarios, r.Runs, r.ShrinkRuns, r.Operations, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "faults injected:")
+	for _, k := range AllFaultKinds {
+		fmt.Fprintf(&b, " %s %d", k, r.Faults[k])
+	}
+	fmt.Fprintf(&b, "\nfamilies:")
+	for _, f := range families {
+		fmt.Fprintf(&b, " %s %d", f.name, r.Families[f.name])
+	}
+	fmt.Fprintf(&b, "\n%-20s %10s %10s\n", "property", "violations", "expected")
+	for _, p := range AllProperties {
+		fmt.Fprintf(&b, "%-20s %10d %10d\n", p, r.Violations[p], r.Expected[p])
+	}
+	if f := r.Failure; f != nil {
+		fmt.Fprintf(&b, "FAILED after %d scenarios, caught by %v\n%v\n%v", f.AfterRuns, f.Result.Breached(), f.Scenario, f.Result)
+		fmt.Fprintf(&b, "replay the plan: proptest.ScenarioFromSeed(%d)\n", f.Scenario.Seed)
+		if f.Shrunk.Shrunk > 0 {
+			fmt.Fprintf(&b, "shrunk in %d steps to:\n%v\n%vreplay it: proptest.ParseScenario(`%s`)\n",
+				f.Shrunk.Shrunk, f.Shrunk, f.ShrunkResult, f.Shrunk.JSON())
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,165 @@
+package proptest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// RunConfig says how to run one scenario.
+type RunConfig struct {
+	// Mutant is enabled on every Locker, and on every node for the node-script mutants, when
+	// the build has the tag quorumlock_mutants. Empty for the correct protocol.
+	Mutant quorum.Mutant
+	// RealRedis runs the nodes as redis-server processes (redis-server must be on PATH),
+	// started for the run and killed after it. Default: in-process miniredis servers.
+	RealRedis bool
+}
+
+// LivenessBound is how soon after every fault has healed a fresh client must be granted the
+// lock. The keys of earlier holders expire within a TTL, so a grant normally comes within
+// milliseconds of that; the bound is far looser, as a campaign under the race detector shares
+// two cores between several clusters, so it catches a lock stuck for good (a key nobody
+// removes, a node never healed), not a slow one.
+func LivenessBound(s Scenario) time.Duration { return 2*s.TTL + 5*time.Second }
+
+// Run executes s on a fresh cluster (in process, unless cfg.RealRedis) and returns what
+// happened: the history of every operation and fault. The fault schedule and the workload's
+// choices are those of s; the interleaving is whatever the goroutines, timers and loopback TCP
+// produce. It returns an error only when the run could not be set up.
+func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("proptest: %w", err)
+	}
+	if cfg.Mutant != "" && !slices.Contains(quorum.AllMutants, cfg.Mutant) {
+		return nil, fmt.Errorf("proptest: no mutant %q", cfg.Mutant)
+	}
+	c, err := startCluster(s.N, cfg.Mutant, cfg.RealRedis)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	r := &runner{s: s, cfg: cfg, c: c}
+	lockers, err := r.lockers(s.Clients)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.warmUp(ctx, lockers[0].l); err != nil {
+		return nil, errors.Join(err, closeAll(lockers))
+	}
+	rec := newRecorder()
+	st := newStore(rec)
+	r.workload(ctx, lockers, st, rec)
+	if err := closeAll(lockers); err != nil {
+		return nil, err
+	}
+	c.barrier(ctx)
+	left := c.lockKeys()
+	if err := r.probe(ctx, st, rec); err != nil {
+		return nil, err
+	}
+	st.final()
+	return &History{Scenario: s, Mutant: string(cfg.Mutant), Ops: rec.history(), LeftKeys: left,
+		Elapsed: rec.now()}, nil
+}
+
+// runner holds what one Run sets up.
+type runner struct {
+	s   Scenario
+	cfg RunConfig
+	c   *cluster
+}
+
+// workload runs the clients and the fault schedule until both are done, then heals every fault.
+func (r *runner) workload(ctx context.Context, clients []*client, st *store, rec *recorder) {
+	inj := startInjector(ctx, r.s, r.c, rec)
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		cl.store, cl.rec, cl.inj, cl.wait = st, rec, inj, 3*r.s.TTL
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl.run(ctx)
+		}()
+	}
+	wg.Wait()
+	inj.stop()
+}
+
+// lockers returns n clients, each with its own Locker over its own view of the cluster.
+func (r *runner) lockers(n int) ([]*client, error) {
+	var out []*client
+	for i := range n {
+		cl, err := r.newClient(i)
+		if err != nil {
+			return nil, errors.Join(err, closeAll(out))
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+func (r *runner) newClient(id int) (*client, error) {
+	nodes, err := r.c.view()
+	if err != nil {
+		return nil, err
+	}
+	obs := &attemptObserver{}
+	l, err := quorum.New(nodes, quorum.Options{
+		TTL:           r.s.TTL,
+		DriftFactor:   r.s.DriftFactor,
+		NodeTimeout:   r.s.NodeTimeout,
+		RetryDelayMin: 2 * time.Millisecond,
+		RetryDelayMax: 12 * time.Millisecond,
+		Observer:      obs,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("proptest: %w", err)
+	}
+	if r.cfg.Mutant != "" {
+		if err := quorum.EnableMutant(l, r.cfg.Mutant); err != nil {
+			return nil, errors.Join(err, l.Close())
+		}
+	}
+	return &client{id: id, s: r.s, l: l, obs: obs}, nil
+}
+
+// warmUp takes and releases another lock once, so that the new deployment's nodes are
+// bootstrapped before the workload starts, and waits for the bootstrap heals.
+func (r *runner) warmUp(ctx context.Context, l *quorum.Locker) error {
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	le, err := l.Acquire(wctx, "warm-up")
+	if err != nil {
+		return fmt.Errorf("proptest: warm-up: %w", err)
+	}
+	_ = le.Release(wctx) // a key it misses expires; only the workload's lock is checked
+	r.c.waitHealthy(time.Second)
+	return nil
+}
+
+// probe checks liveness once every fault has healed and every client has closed: a fresh
+// client must be granted the lock within LivenessBound, and makes one fenced update.
+func (r *runner) probe(ctx context.Context, st *store, rec *recorder) error {
+	p, err := r.newClient(ProbeClient)
+	if err != nil {
+		return err
+	}
+	p.store, p.rec, p.wait = st, rec, LivenessBound(r.s)
+	p.update(ctx, 0)
+	return closeAll([]*client{p})
+}
+
+// closeAll closes the clients' Lockers, which waits for their clean-ups in flight.
+func closeAll(cls []*client) error {
+	var errs []error
+	for _, cl := range cls {
+		errs = append(errs, cl.l.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,214 @@
+package proptest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// FaultKind names one kind of fault a scenario injects.
+type FaultKind string
+
+// The kinds of fault. Node faults act on the in-process nodes through quorumtest.FaultyNode or
+// on the miniredis server behind a node; client-pause acts on one client of the workload.
+const (
+	FaultStall       FaultKind = "stall"        // the node is a black hole; queued requests run on resume
+	FaultFail        FaultKind = "fail"         // requests fail without reaching the node
+	FaultLoseReplies FaultKind = "lose-replies" // requests take effect, their replies are lost
+	FaultDelay       FaultKind = "delay"        // requests reach the node Delay late
+	FaultDataLoss    FaultKind = "data-loss"    // FLUSHALL: the node forgets everything (amnesia)
+	FaultClockJump   FaultKind = "clock-jump"   // the node's clock jumps ahead by Duration: keys expire early
+	FaultDrift       FaultKind = "drift"        // the node's clock runs 1+Rate times as fast for Duration
+	FaultPause       FaultKind = "client-pause" // the client pauses Duration between a fenced read and write
+)
+
+// AllFaultKinds lists every fault kind, in a fixed order.
+var AllFaultKinds = []FaultKind{FaultStall, FaultFail, FaultLoseReplies, FaultDelay, FaultDataLoss,
+	FaultClockJump, FaultDrift, FaultPause}
+
+// Fault is one entry of a scenario's fault schedule.
+type Fault struct {
+	At       time.Duration `json:"at"`                 // offset from the start of the workload
+	Kind     FaultKind     `json:"kind"`               // what happens
+	Nodes    []int         `json:"nodes,omitempty"`    // node indexes, for node faults
+	Duration time.Duration `json:"duration,omitempty"` // how long it lasts; for clock-jump, how far the clock jumps
+	Delay    time.Duration `json:"delay,omitempty"`    // delay: the added latency per request
+	Rate     float64       `json:"rate,omitempty"`     // drift: the node clock runs 1+Rate times as fast
+	Client   int           `json:"client,omitempty"`   // client-pause: the client that pauses
+}
+
+func (f Fault) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %s", f.At, f.Kind)
+	if f.Kind == FaultPause {
+		fmt.Fprintf(&b, " client %d", f.Client)
+	} else {
+		fmt.Fprintf(&b, " nodes %v", f.Nodes)
+	}
+	switch f.Kind {
+	case FaultClockJump:
+		fmt.Fprintf(&b, " by %v", f.Duration)
+	case FaultDataLoss:
+	default:
+		fmt.Fprintf(&b, " for %v", f.Duration)
+	}
+	if f.Kind == FaultDelay {
+		fmt.Fprintf(&b, " delay %v", f.Delay)
+	}
+	if f.Kind == FaultDrift {
+		fmt.Fprintf(&b, " rate %.3f", f.Rate)
+	}
+	return b.String()
+}
+
+// Scenario is one generated test case as data: the cluster, the clients and their workload, and
+// the fault schedule. ScenarioFromSeed(Seed) rebuilds the scenario that the seed generated;
+// a shrunk scenario keeps its Seed (it still draws the workload's per-operation choices) and is
+// replayed from its printed JSON.
+type Scenario struct {
+	Seed        int64         `json:"seed"`
+	Family      string        `json:"family"`  // which generator built it
+	Shrunk      int           `json:"shrunk"`  // shrink steps applied to the generated scenario
+	N           int           `json:"n"`       // nodes, 1..7
+	Clients     int           `json:"clients"` // concurrent clients, one quorum.Locker each
+	TTL         time.Duration `json:"ttl"`
+	NodeTimeout time.Duration `json:"node_timeout"`
+	DriftFactor float64       `json:"drift_factor"`
+	Ops         int           `json:"ops"`        // fenced updates per client, at least
+	Hold        time.Duration `json:"hold"`       // longest pause inside a lease before the write
+	ExpirePct   int           `json:"expire_pct"` // percent of updates that hold the lease until it ends
+	ExtendPct   int           `json:"extend_pct"` // percent of updates that extend the lease once
+	Faults      []Fault       `json:"faults"`
+}
+
+// Validate reports what makes s unusable, or nil.
+func (s Scenario) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if s.N < 1 || s.N > 7 {
+		bad("N is %d, must be in 1..7", s.N)
+	}
+	if s.Clients < 1 || s.Clients > 8 {
+		bad("Clients is %d, must be in 1..8", s.Clients)
+	}
+	if s.TTL < 50*time.Millisecond || s.TTL%time.Millisecond != 0 {
+		bad("TTL is %v, must be whole milliseconds, at least 50ms", s.TTL)
+	}
+	if s.NodeTimeout <= 0 || 3*s.NodeTimeout >= s.TTL {
+		bad("NodeTimeout is %v, must be positive and below TTL/3", s.NodeTimeout)
+	}
+	if s.DriftFactor <= 0 || s.DriftFactor > 0.3 {
+		bad("DriftFactor is %v, must be in (0, 0.3]", s.DriftFactor)
+	}
+	if s.Ops < 1 || s.Ops > 20 {
+		bad("Ops is %d, must be in 1..20", s.Ops)
+	}
+	for i, f := range s.Faults {
+		if err := s.validateFault(f); err != nil {
+			bad("fault %d (%v): %v", i, f, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s Scenario) validateFault(f Fault) error {
+	if !slices.Contains(AllFaultKinds, f.Kind) {
+		return fmt.Errorf("unknown kind %q", f.Kind)
+	}
+	if f.At < 0 || f.Duration < 0 || f.At > time.Minute || f.Duration > time.Minute {
+		return errors.New("its offset and duration must lie in [0, 1m]")
+	}
+	if f.Kind == FaultPause {
+		if f.Client < 0 || f.Client >= s.Clients {
+			return fmt.Errorf("no client %d", f.Client)
+		}
+		return nil
+	}
+	if len(f.Nodes) == 0 {
+		return errors.New("no nodes")
+	}
+	for _, n := range f.Nodes {
+		if n < 0 || n >= s.N {
+			return fmt.Errorf("no node %d", n)
+		}
+	}
+	if f.Kind == FaultDrift && (f.Rate <= 0 || f.Rate > 1) {
+		return fmt.Errorf("drift rate %v must be in (0, 1]", f.Rate)
+	}
+	return nil
+}
+
+// majority is the number of nodes that make a majority of s.N.
+func (s Scenario) majority() int { return s.N/2 + 1 }
+
+// lostNodes returns the distinct nodes that lose their data during s.
+func (s Scenario) lostNodes() []int {
+	var lost []int
+	for _, f := range s.Faults {
+		if f.Kind == FaultDataLoss {
+			for _, n := range f.Nodes {
+				if !slices.Contains(lost, n) {
+					lost = append(lost, n)
+				}
+			}
+		}
+	}
+	return lost
+}
+
+// OutsideTimingModel returns why s lies outside the timing model of docs/PROTOCOL.md §1, in
+// which leases never overlap: a node clock that jumps, or drifts faster than DriftFactor allows,
+// or data loss on more than a minority of the nodes (a minority is quarantined and healed, §6).
+// Client pauses stay inside: a paused client acts late, but its lease still ends at ValidUntil.
+// It returns nil for a scenario inside the model.
+func (s Scenario) OutsideTimingModel() []string {
+	var why []string
+	for _, f := range s.Faults {
+		switch {
+		case f.Kind == FaultClockJump:
+			why = append(why, "a node clock jumps")
+		case f.Kind == FaultDrift && f.Rate > s.DriftFactor:
+			why = append(why, fmt.Sprintf("drift %.3f exceeds DriftFactor %.3f", f.Rate, s.DriftFactor))
+		}
+	}
+	if lost := s.lostNodes(); len(lost) > s.N-s.majority() {
+		why = append(why, fmt.Sprintf("nodes %v lose their data: more than a minority", lost))
+	}
+	return slices.Compact(why)
+}
+
+// majorityLost reports whether more than a minority of nodes lose their data: no majority of
+// healthy nodes may remain to heal them, so liveness is not expected.
+func (s Scenario) majorityLost() bool { return len(s.lostNodes()) > s.N-s.majority() }
+
+// String prints s on one line per fault, for failure reports.
+func (s Scenario) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario seed=%d family=%s shrunk=%d N=%d clients=%d TTL=%v NT=%v drift=%.3f ops=%d hold=%v expire=%d%% extend=%d%%",
+		s.Seed, s.Family, s.Shrunk, s.N, s.Clients, s.TTL, s.NodeTimeout, s.DriftFactor, s.Ops, s.Hold, s.ExpirePct, s.ExtendPct)
+	for _, f := range s.Faults {
+		fmt.Fprintf(&b, "\n  %v", f)
+	}
+	return b.String()
+}
+
+// JSON returns s as JSON, which ParseScenario reads back: the way to replay a shrunk scenario.
+func (s Scenario) JSON() string {
+	out, _ := json.Marshal(s) // a Scenario always marshals
+	return string(out)
+}
+
+// ParseScenario reads a scenario printed by Scenario.JSON and validates it.
+func ParseScenario(data string) (Scenario, error) {
+	var s Scenario
+	if err := json.Unmarshal([]byte(data), &s); err != nil {
+		return Scenario{}, fmt.Errorf("proptest: scenario: %w", err)
+	}
+	if err := s.Validate(); err != nil {
+		return Scenario{}, fmt.Errorf("proptest: scenario: %w", err)
+	}
+	return s, nil
+}
