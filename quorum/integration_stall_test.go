@@ -92,7 +92,7 @@ func TestIntegrationTwoStoppedNodesDoNotDelayGrant(t *testing.T) {
 		if err := le.Release(ctx); err != nil {
 			t.Errorf("Release: %v", err)
 		}
-		c.assertNoLockKeys(t)
+		c.waitNoLockKeys(t, 2*time.Second)
 		if err := l.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
