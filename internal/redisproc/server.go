@@ -84,8 +84,18 @@ func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	Require(t)
 	s := &Server{cfg: cfg, dir: t.TempDir()}
+	if err := s.startOnFreePort(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// startOnFreePort launches the server on a free port, trying new ports a few times: another
+// process may take a port between picking it and binding it.
+func (s *Server) startOnFreePort() error {
 	var errs []error
-	for i := 0; i < startAttempts; i++ {
+	for range startAttempts {
 		port, err := procutil.FreePort()
 		if err != nil {
 			errs = append(errs, err)
@@ -94,14 +104,12 @@ func Start(t testing.TB, cfg Config) *Server {
 		p, err := s.launch(port)
 		if err == nil {
 			s.port, s.proc = port, p
-			t.Cleanup(s.Kill)
-			return s
+			return nil
 		}
 		errs = append(errs, err)
 	}
-	t.Fatalf("redisproc: could not start %s after %d attempts:\n%v",
+	return fmt.Errorf("redisproc: could not start %s after %d attempts:\n%w",
 		binary, startAttempts, errors.Join(errs...))
-	return nil
 }
 
 // StartN starts n servers with the same Config; see Start.

@@ -1,12 +1,9 @@
 package redisproc
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync"
-
-	"github.com/quorumlock/quorumlock/internal/procutil"
 )
 
 // Process is one redis-server started by Spawn, for programs that are not tests (benchmarks,
@@ -31,23 +28,11 @@ func Spawn(cfg Config) (*Process, error) {
 		return nil, fmt.Errorf("redisproc: working directory: %w", err)
 	}
 	s := &Server{cfg: cfg, dir: dir}
-	var errs []error
-	for i := 0; i < startAttempts; i++ {
-		port, err := procutil.FreePort()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		p, err := s.launch(port)
-		if err == nil {
-			s.port, s.proc = port, p
-			return &Process{srv: s}, nil
-		}
-		errs = append(errs, err)
+	if err := s.startOnFreePort(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
-	_ = os.RemoveAll(dir)
-	return nil, fmt.Errorf("redisproc: could not start %s after %d attempts:\n%w",
-		binary, startAttempts, errors.Join(errs...))
+	return &Process{srv: s}, nil
 }
 
 // SpawnN starts n servers with the same Config; see Spawn. If one fails, the servers already
