@@ -108,6 +108,8 @@ type acquireVotes struct {
 	amnesic     int           // answers from nodes without a record of their past
 	nodeErrs    []error
 	drained     <-chan struct{} // closed once every node answered and heals are done
+	// newDeployment is set, before drained is closed, if every node answered amnesic.
+	newDeployment *bool
 }
 
 func (v acquireVotes) failure(name string) error {
@@ -131,6 +133,7 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 	})
 	var v acquireVotes
 	granted := make([]bool, len(l.nodes))
+	answered := make([]bool, len(l.nodes))
 	replies := make([]result[AcquireReply], 0, len(l.nodes))
 	t := newTally(len(l.nodes))
 	waitAll := l.mutant(MutantWaitAll)
@@ -138,32 +141,29 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 		select {
 		case r := <-results: // every node call ends by NodeTimeout
 			replies = append(replies, r)
-			granted[r.node] = r.err == nil && r.reply.Status == Granted
+			answered[r.node] = r.err == nil
+			granted[r.node] = answered[r.node] && r.reply.Status == Granted
 			t.add(granted[r.node])
 			l.countReply(&v, name, r)
 		case <-ctx.Done():
 		}
 	}
 	for i := range holds {
-		answered := false
-		for _, r := range replies {
-			answered = answered || (r.node == i && r.err == nil)
-		}
-		settled[i] = settled[i] && answered
+		settled[i] = settled[i] && answered[i]
 		switch {
 		case granted[i]:
 			holds[i] = holdGranted
-		case !answered:
+		case !answered[i]:
 			holds[i] = max(holds[i], holdMaybe)
 		}
 	}
 	v.won = t.won()
 	pending := len(l.nodes) - len(replies)
 	drained := make(chan struct{})
-	v.drained = drained
+	v.drained, v.newDeployment = drained, new(bool)
 	l.goChild(func() {
 		defer close(drained)
-		l.afterRound(req, replies, results, pending)
+		*v.newDeployment = l.afterRound(req, replies, results, pending)
 	})
 	return v
 }
@@ -179,7 +179,7 @@ func (l *Locker) newDeployment(v acquireVotes) bool {
 	case <-wait.Done():
 		return false
 	}
-	return l.bootstrapped.Load()
+	return *v.newDeployment
 }
 
 // countReply folds one node's answer into the round's votes.
@@ -212,9 +212,9 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]
 }
 
 // afterRound waits for the round's stragglers and heals the amnesic nodes the round met.
-func (l *Locker) afterRound(req AcquireRequest, replies []result[AcquireReply], rest <-chan result[AcquireReply], pending int) {
+func (l *Locker) afterRound(req AcquireRequest, replies []result[AcquireReply], rest <-chan result[AcquireReply], pending int) (newDeployment bool) {
 	for ; pending > 0; pending-- {
 		replies = append(replies, <-rest)
 	}
-	l.healFrom(req.Keys.Meta, replies)
+	return l.healFrom(req.Keys.Meta, replies)
 }

@@ -31,7 +31,7 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
 		}
 	}
 	for _, u := range urls {
-		n, err := dialNode(u, opts)
+		n, err := NewRedisNodeURL(u, opts)
 		if err != nil {
 			closeAll()
 			return nil, err
@@ -49,11 +49,6 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
 	}
 	l.owned = true
 	return l, nil
-}
-
-// dialNode parses one URL into a node whose connection is replaced after a TTL without reply.
-func dialNode(rawURL string, opts Options) (*RedisNode, error) {
-	return NewRedisNodeURL(rawURL, opts)
 }
 
 // NewRedisNodeURL returns a RedisNode for a redis:// or rediss:// URL, configured as Dial

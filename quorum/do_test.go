@@ -108,3 +108,16 @@ func TestAcquireWaitsForTheHolder(t *testing.T) {
 		t.Fatalf("Acquire after release: %v; token must exceed %d", err, holder.Token())
 	}
 }
+
+func TestAutoExtendKeepsALease(t *testing.T) {
+	_, l := newLocker(t, 3, quorum.Options{TTL: 300 * time.Millisecond, NodeTimeout: 80 * time.Millisecond})
+	le := mustAcquire(t, l, "job")
+	le.AutoExtend()
+	time.Sleep(900 * time.Millisecond) // three TTLs
+	if le.Err() != nil {
+		t.Fatalf("lease ended while auto-extended: %v", le.Err())
+	}
+	if err := le.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -7,7 +7,8 @@ import (
 	"github.com/quorumlock/quorumlock/fencing"
 )
 
-// healFrom heals, in parallel, the amnesic nodes met by one complete round of acquire replies (see
+// healFrom heals, in parallel, the amnesic nodes met by one complete round, and reports whether
+// every node answered amnesic (a new deployment, now bootstrapped unless a heal failed), of of acquire replies (see
 // docs/PROTOCOL.md, "Amnesia"):
 //
 //   - If every node answered Amnesic, this is a new deployment (or a loss of every node at once,
@@ -16,7 +17,7 @@ import (
 //     has passed on its own clock, and only with a floor no lower than the highest NodeMax among
 //     a majority of all nodes that answered as healthy: any completed grant left its token on a
 //     majority, and that majority meets the one we read.
-func (l *Locker) healFrom(meta string, replies []result[AcquireReply]) {
+func (l *Locker) healFrom(meta string, replies []result[AcquireReply]) (newDeployment bool) {
 	var amnesic []result[AcquireReply]
 	var healthy int
 	var floor fencing.Token
@@ -31,11 +32,11 @@ func (l *Locker) healFrom(meta string, replies []result[AcquireReply]) {
 		}
 	}
 	if len(amnesic) == 0 {
-		return
+		return false
 	}
 	bootstrap := len(amnesic) == len(l.nodes) || l.mutant(MutantSkipHeal)
 	if !bootstrap && healthy < majority(len(l.nodes)) {
-		return
+		return false
 	}
 	var wg sync.WaitGroup
 	for _, r := range amnesic {
@@ -46,6 +47,7 @@ func (l *Locker) healFrom(meta string, replies []result[AcquireReply]) {
 		wg.Go(func() { l.heal(r.node, req) })
 	}
 	wg.Wait()
+	return len(amnesic) == len(l.nodes)
 }
 
 // heal sends one heal request, unless one is already in flight for that node.
@@ -61,9 +63,6 @@ func (l *Locker) heal(i int, req HealRequest) {
 	res, err := n.Heal(ctx, req)
 	if err == nil && res != Healed {
 		return
-	}
-	if err == nil && req.Bootstrap {
-		l.bootstrapped.Store(true)
 	}
 	if err != nil {
 		err = &NodeError{Node: n.Name(), Op: "heal", Err: err}

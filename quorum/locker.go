@@ -30,9 +30,7 @@ type Locker struct {
 	leftovers sync.Map      // name → owner of a failed attempt whose clean-up is in flight
 	mutants   lockerMutants // empty unless built with the tag quorumlock_mutants
 	extender  *extender     // extends every auto-extended lease
-	// bootstrapped is set once this Locker has bootstrapped a new deployment.
-	bootstrapped atomic.Bool
-	healing      []atomic.Bool // per node: a heal is in flight
+	healing   []atomic.Bool // per node: a heal is in flight
 }
 
 // New returns a Locker over nodes, which must be independent Redis servers (never two URLs of

@@ -77,16 +77,3 @@ func TestDialOverTLSWithACLUser(t *testing.T) {
 		t.Fatal("Dial trusted a self-signed certificate without being told to")
 	}
 }
-
-func TestAutoExtendKeepsALease(t *testing.T) {
-	_, l := newLocker(t, 3, quorum.Options{TTL: 300 * time.Millisecond, NodeTimeout: 80 * time.Millisecond})
-	le := mustAcquire(t, l, "job")
-	le.AutoExtend()
-	time.Sleep(900 * time.Millisecond) // three TTLs
-	if le.Err() != nil {
-		t.Fatalf("lease ended while auto-extended: %v", le.Err())
-	}
-	if err := le.Release(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
