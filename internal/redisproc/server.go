@@ -167,9 +167,25 @@ func (s *Server) Kill() {
 // is retried a few times before failing the test.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
+	if err := s.restart(false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// restart kills the running server, if any, removes its data files if wipe
+// (the AOF and any RDB: a disk that was lost), and starts it again on the
+// same port and directory, retrying a few times if the port is briefly busy.
+func (s *Server) restart(wipe bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.killLocked()
+	if wipe {
+		for _, name := range []string{"appendonlydir", "appendonly.aof", "dump.rdb"} {
+			if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
+				return fmt.Errorf("redisproc: wipe %s: %w", s.dir, err)
+			}
+		}
+	}
 	var errs []error
 	for i := 0; i < startAttempts; i++ {
 		if i > 0 {
@@ -178,11 +194,11 @@ func (s *Server) Restart(t testing.TB) {
 		p, err := s.launch(s.port)
 		if err == nil {
 			s.proc = p
-			return
+			return nil
 		}
 		errs = append(errs, err)
 	}
-	t.Fatalf("redisproc: could not restart %s on %s after %d attempts:\n%v",
+	return fmt.Errorf("redisproc: could not restart %s on %s after %d attempts:\n%w",
 		binary, s.Addr(), startAttempts, errors.Join(errs...))
 }
 

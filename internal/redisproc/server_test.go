@@ -180,3 +180,31 @@ func TestAvailable(t *testing.T) {
 		t.Fatal("Require passed but Available is false")
 	}
 }
+
+// TestSpawnedRestartWipe: a spawned server with AOF keeps its data across Restart(false) and
+// loses it with Restart(true), which deletes the data files as a lost disk would.
+func TestSpawnedRestartWipe(t *testing.T) {
+	redisproc.Require(t)
+	t.Parallel()
+	p, err := redisproc.Spawn(redisproc.Config{AppendOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := redis.NewClient(&redis.Options{Addr: p.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	set(t, c, "k", "v")
+	if err := p.Restart(false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := get(ctx, c, "k"); err != nil || got != "v" {
+		t.Fatalf("GET after Restart(false) = %q, %v; want v", got, err)
+	}
+	if err := p.Restart(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(ctx, c, "k"); !errors.Is(err, redis.Nil) {
+		t.Fatalf("GET after Restart(true): err = %v, want redis.Nil", err)
+	}
+}

@@ -61,6 +61,20 @@ func (p *Process) URL() string { return p.srv.URL() }
 // Pid returns the process id of the running redis-server, or 0 after Close.
 func (p *Process) Pid() int { return p.srv.Pid() }
 
+// Stop sends SIGSTOP: the server stops answering, its connections stay open, and commands sent
+// meanwhile run when it resumes (Cont).
+func (p *Process) Stop() { p.srv.Stop() }
+
+// Cont sends SIGCONT, resuming a stopped server.
+func (p *Process) Cont() { p.srv.Cont() }
+
+// Kill sends SIGCONT then SIGKILL and waits for the process to exit; Restart starts it again.
+func (p *Process) Kill() { p.srv.Kill() }
+
+// Restart kills the server if it runs and starts it again on the same port and directory: with
+// AppendOnly it reloads its AOF, unless wipe, which deletes the data files first (a lost disk).
+func (p *Process) Restart(wipe bool) error { return p.srv.restart(wipe) }
+
 // Close kills the server (SIGCONT then SIGKILL), waits for it to exit and removes its
 // directory. It is idempotent and returns the error of removing the directory, if any.
 func (p *Process) Close() error {
