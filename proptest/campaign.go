@@ -18,9 +18,12 @@ import (
 type CampaignConfig struct {
 	// Seed fixes the sequence of scenario seeds. Zero means 1.
 	Seed int64
-	// Runs is how many scenarios to run. Default 100. A campaign stops at the first scenario
-	// that breaks a property (after shrinking it).
+	// Runs is how many scenarios to run. Default 100, or no limit when Duration is set. A
+	// campaign stops at the first scenario that breaks a property (after shrinking it).
 	Runs int
+	// Duration, if positive, ends the campaign once that much time has passed: scenarios in
+	// progress finish, no new one starts. With Runs too, whichever comes first ends it.
+	Duration time.Duration
 	// Nodes fixes the number of in-process nodes of every scenario (1..7); faults on nodes
 	// beyond it are dropped. Zero means each scenario draws its own.
 	Nodes int
@@ -30,9 +33,17 @@ type CampaignConfig struct {
 	// RealRedis runs every scenario on redis-server processes started for it (redis-server
 	// must be on PATH) instead of in-process miniredis servers.
 	RealRedis bool
+	// URLs runs every scenario on these servers (1..7 of them; redis://host:port[/db]) instead,
+	// one scenario at a time, on all of them: Nodes is len(URLs). Only keys under the prefix
+	// "quorumlock-check:" are touched; they are deleted before and after each scenario.
+	URLs []string
 	// Parallel is how many scenarios run at once. Default: three per CPU, at most 8; more only
 	// starves the clusters of CPU, which blurs the timing that some properties need.
 	Parallel int
+	// Against also runs every scenario against a peer library, PeerRedsync ("redsync"): the same
+	// plan on a fresh cluster, checked and counted in Report.Peer. The peer's violations are
+	// findings, never a failure. Empty for none; ignored with a Mutant.
+	Against string
 	// MaxShrinks bounds the shrink steps of a failing scenario; each step re-runs scenarios.
 	// Zero means 10; a negative value turns shrinking off.
 	MaxShrinks int
@@ -45,7 +56,7 @@ func (c CampaignConfig) withDefaults() CampaignConfig {
 	if c.Seed == 0 {
 		c.Seed = 1
 	}
-	if c.Runs == 0 {
+	if c.Runs == 0 && c.Duration <= 0 {
 		c.Runs = 100
 	}
 	if c.Parallel == 0 {
@@ -54,6 +65,9 @@ func (c CampaignConfig) withDefaults() CampaignConfig {
 	if c.MaxShrinks == 0 {
 		c.MaxShrinks = 10
 	}
+	if len(c.URLs) > 0 {
+		c.Nodes, c.Parallel = len(c.URLs), 1
+	}
 	return c
 }
 
@@ -61,8 +75,14 @@ func (c CampaignConfig) withDefaults() CampaignConfig {
 func (c CampaignConfig) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.Runs < 0 || c.Parallel < 0 {
-		bad("Runs (%d) and Parallel (%d) must not be negative", c.Runs, c.Parallel)
+	if c.Runs < 0 || c.Parallel < 0 || c.Duration < 0 {
+		bad("Runs (%d), Parallel (%d) and Duration (%v) must not be negative", c.Runs, c.Parallel, c.Duration)
+	}
+	if len(c.URLs) > 0 && c.RealRedis {
+		bad("URLs and RealRedis: give one")
+	}
+	if len(c.URLs) > 7 {
+		bad("URLs: %d given, at most 7", len(c.URLs))
 	}
 	if c.Nodes < 0 || c.Nodes > 7 {
 		bad("Nodes is %d, must be in 0..7", c.Nodes)
@@ -72,6 +92,9 @@ func (c CampaignConfig) validate() error {
 	}
 	if c.Mutant != "" && !quorum.MutantsAvailable {
 		bad("Mutant %q needs a build with the tag quorumlock_mutants", c.Mutant)
+	}
+	if c.Against != "" && c.Against != PeerRedsync {
+		bad("Against: no peer %q (%q is)", c.Against, PeerRedsync)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("proptest: campaign: %w", err)
@@ -83,6 +106,9 @@ func (c CampaignConfig) validate() error {
 // that breaks a property, which it shrinks. The report counts what ran and what was found; a
 // breach is a finding, not an error. The error is for a campaign that could not run: bad
 // configuration, a cluster that did not start, or ctx ending.
+//
+// Scenarios are drawn in chunks of chunkRuns, chunk k from the gopter seed Seed+k, so that a
+// campaign of any length or duration draws the same sequence for the same Seed.
 func Campaign(ctx context.Context, cfg CampaignConfig) (Report, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -90,16 +116,24 @@ func Campaign(ctx context.Context, cfg CampaignConfig) (Report, error) {
 	}
 	c := &campaign{ctx: ctx, cfg: cfg, failures: map[int64]*Failure{}, rep: newReport(cfg)}
 	start := time.Now()
-	property := prop.ForAll(c.check, GenScenario(cfg.Nodes, cfg.MaxShrinks > 0))
-	params := gopter.DefaultTestParametersWithSeed(cfg.Seed)
-	params.MinSuccessfulTests = cfg.Runs
-	params.Workers = min(cfg.Parallel, cfg.Runs)
-	params.MaxShrinkCount = max(cfg.MaxShrinks, 0)
-	res := property.Check(params)
+	if cfg.Duration > 0 {
+		c.deadline = start.Add(cfg.Duration)
+	}
+	var res *gopter.TestResult
+	for k := int64(0); c.more(); k++ {
+		runs := chunkRuns
+		if cfg.Runs > 0 {
+			runs = min(runs, cfg.Runs-c.scenarios())
+		}
+		res = c.chunk(cfg.Seed+k, runs)
+		if res.Status != gopter.TestPassed {
+			break
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rep.Elapsed = time.Since(start)
-	if res.Status == gopter.TestFailed && len(res.Args) > 0 {
+	if res != nil && res.Status == gopter.TestFailed && len(res.Args) > 0 {
 		c.rep.Failure = c.failureOf(res.Args[0])
 	}
 	if c.err != nil {
@@ -108,16 +142,48 @@ func Campaign(ctx context.Context, cfg CampaignConfig) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return c.rep, fmt.Errorf("proptest: campaign: %w", err)
 	}
-	if res.Status == gopter.TestError {
+	if res != nil && res.Status == gopter.TestError {
 		return c.rep, fmt.Errorf("proptest: campaign: %v", res.Error)
 	}
 	return c.rep, nil
 }
 
+// chunkRuns is how many scenarios one gopter check draws from one seed.
+const chunkRuns = 64
+
+// chunk checks runs scenarios drawn from seed.
+func (c *campaign) chunk(seed int64, runs int) *gopter.TestResult {
+	property := prop.ForAll(c.check, GenScenario(c.cfg.Nodes, c.cfg.MaxShrinks > 0))
+	params := gopter.DefaultTestParametersWithSeed(seed)
+	params.MinSuccessfulTests = runs
+	params.Workers = min(c.cfg.Parallel, runs)
+	params.MaxShrinkCount = max(c.cfg.MaxShrinks, 0)
+	return property.Check(params)
+}
+
+// more reports whether the campaign should draw more scenarios.
+func (c *campaign) more() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.stoppedLocked() && (c.cfg.Runs == 0 || c.rep.Scenarios < c.cfg.Runs)
+}
+
+// stoppedLocked reports whether the campaign must not start another scenario.
+func (c *campaign) stoppedLocked() bool {
+	return c.err != nil || c.ctx.Err() != nil || !c.deadline.IsZero() && !time.Now().Before(c.deadline)
+}
+
+func (c *campaign) scenarios() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rep.Scenarios
+}
+
 // campaign is the state of one Campaign, shared by its workers.
 type campaign struct {
-	ctx context.Context
-	cfg CampaignConfig
+	ctx      context.Context
+	cfg      CampaignConfig
+	deadline time.Time // zero without Duration
 
 	mu       sync.Mutex
 	rep      Report
@@ -130,12 +196,14 @@ type campaign struct {
 // shrunk; the campaign then stops at once.
 func (c *campaign) check(s Scenario) bool {
 	c.mu.Lock()
-	stopped := c.err != nil || c.ctx.Err() != nil
+	// Past the deadline, a failing scenario still shrinks; no new scenario starts.
+	stopped := c.stoppedLocked() && (s.Shrunk == 0 || c.err != nil || c.ctx.Err() != nil)
 	c.mu.Unlock()
 	if stopped {
-		return true
+		return true // not run, not counted
 	}
-	h, err := Run(c.ctx, s, RunConfig{Mutant: c.cfg.Mutant, RealRedis: c.cfg.RealRedis})
+	c.runPeer(s)
+	h, err := Run(c.ctx, s, RunConfig{Mutant: c.cfg.Mutant, RealRedis: c.cfg.RealRedis, URLs: c.cfg.URLs})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
@@ -181,7 +249,7 @@ func withNodes(s Scenario, n int) Scenario {
 		if f.Kind != FaultPause && len(g.Nodes) == 0 {
 			continue
 		}
-		if f.Kind == FaultDataLoss && len(Scenario{N: n, Faults: append(t.Faults, g)}.lostNodes()) > minority(n) {
+		if f.losesData() && len(Scenario{N: n, Faults: append(t.Faults, g)}.lostNodes()) > minority(n) {
 			continue
 		}
 		t.Faults = append(t.Faults, g)

@@ -51,6 +51,9 @@ func (v Violation) String() string {
 // Result is the checker's verdict on one history.
 type Result struct {
 	Violations []Violation
+	// NotApplicable lists the properties left unchecked because they do not apply to the library
+	// that ran the history (NotApplicable): the token properties, for a lock without tokens.
+	NotApplicable []Property
 }
 
 // Failed reports whether any property was breached where it is claimed.
@@ -77,18 +80,20 @@ func (r Result) String() string {
 	return b.String()
 }
 
-// Check verifies every property on h.
+// Check verifies every property on h that applies to the library that ran it.
 func Check(h *History) Result {
 	ls := leasesOf(h)
 	var vs []Violation
-	vs = append(vs, checkTokens(ls)...)
+	if h.fenced() {
+		vs = append(vs, checkTokens(ls)...)
+	}
 	vs = append(vs, checkStore(h)...)
 	vs = append(vs, checkExclusion(h.Scenario, ls)...)
 	vs = append(vs, checkContinuity(ls)...)
 	vs = append(vs, checkLiveness(h)...)
 	vs = append(vs, checkLeftovers(h)...)
 	vs = append(vs, checkLatency(h)...)
-	return Result{Violations: vs}
+	return Result{Violations: vs, NotApplicable: NotApplicable(h.Against)}
 }
 
 // lease is one grant as the history shows it.

@@ -2,46 +2,25 @@ package proptest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
-
-	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // lockName is the one lock every client of a run contends for.
 const lockName = "resource"
 
-// client runs the lock-set workload of one client over its own Locker: acquire, read the set
-// for update, maybe hold, extend or pause, write the set back with one new element, release.
+// client runs the lock-set workload of one client over its own lock library (our Locker, or
+// the peer's): acquire, read the set for update, maybe hold, extend or pause, write the set
+// back with one new element, release.
 type client struct {
 	id    int
 	s     Scenario
-	l     *quorum.Locker
-	obs   *attemptObserver
+	l     lockLib
 	store *store
 	rec   *recorder
 	inj   *injector     // nil for the probe
 	wait  time.Duration // bound of one Acquire
-}
-
-// attemptObserver watches the attempts of its Locker: how long the last granted one took, and
-// how many there were (for failure reports).
-type attemptObserver struct {
-	last     atomic.Int64 // duration of the last granted attempt
-	attempts atomic.Int64
-}
-
-func (o *attemptObserver) Observe(e quorum.Event) {
-	if e.Kind != quorum.EventAcquire {
-		return
-	}
-	o.attempts.Add(1)
-	if e.Err == nil {
-		o.last.Store(int64(e.Duration))
-	}
 }
 
 // maxUpdates bounds the updates of one client while it waits for the fault schedule to end.
@@ -100,13 +79,13 @@ func (c *client) update(ctx context.Context, k int) {
 		return
 	}
 	defer c.release(le, lease)
-	set, ok := c.store.readForUpdate(c.id, lease, le.Token())
+	set, ok := c.store.readForUpdate(c.id, lease, le.token())
 	if !ok {
 		return
 	}
 	if p.expire {
 		select {
-		case <-le.Done():
+		case <-le.done():
 		case <-ctx.Done():
 		}
 	} else {
@@ -117,36 +96,35 @@ func (c *client) update(ctx context.Context, k int) {
 	}
 	c.pause(ctx)
 	elem := (c.id+2)*1000 + k
-	c.store.write(c.id, lease, le.Token(), with(set, elem), elem)
+	c.store.write(c.id, lease, le.token(), with(set, elem), elem)
 }
 
-func (c *client) acquire(ctx context.Context) (*quorum.Lease, int) {
+func (c *client) acquire(ctx context.Context) (lockLease, int) {
 	actx, cancel := context.WithTimeout(ctx, c.wait)
 	defer cancel()
 	op := Op{Client: c.id, Kind: OpAcquire, Invoke: c.rec.now()}
-	before := c.obs.attempts.Load()
-	le, err := c.l.Acquire(actx, lockName)
+	le, attempts, err := c.l.acquire(actx, lockName)
 	op.Complete = c.rec.now()
 	if err != nil {
-		op.Err = fmt.Sprintf("%v (after %d attempts)", err, c.obs.attempts.Load()-before)
+		op.Err = fmt.Sprintf("%v (after %d attempts)", err, attempts)
 		c.rec.add(op)
 		return nil, 0
 	}
-	op.OK, op.Token, op.Lease = true, le.Token(), c.rec.newLease()
-	op.ValidUntil = c.rec.offset(le.ValidUntil())
-	op.Attempt = time.Duration(c.obs.last.Load())
+	op.OK, op.Token, op.Lease = true, le.token(), c.rec.newLease()
+	op.ValidUntil = c.rec.offset(le.validUntil())
+	op.Attempt = le.attempt()
 	c.rec.add(op)
 	return le, op.Lease
 }
 
-func (c *client) extend(ctx context.Context, le *quorum.Lease, lease int) {
+func (c *client) extend(ctx context.Context, le lockLease, lease int) {
 	ectx, cancel := context.WithTimeout(ctx, c.s.TTL)
 	defer cancel()
-	op := Op{Client: c.id, Kind: OpExtend, Lease: lease, Token: le.Token(), Invoke: c.rec.now()}
-	err := le.Extend(ectx)
+	op := Op{Client: c.id, Kind: OpExtend, Lease: lease, Token: le.token(), Invoke: c.rec.now()}
+	lost, err := le.extend(ectx)
 	op.Complete = c.rec.now()
-	op.OK, op.Lost = err == nil, errors.Is(err, quorum.ErrLeaseLost)
-	op.ValidUntil = c.rec.offset(le.ValidUntil())
+	op.OK, op.Lost = err == nil, lost
+	op.ValidUntil = c.rec.offset(le.validUntil())
 	if err != nil {
 		op.Err = err.Error()
 	}
@@ -171,11 +149,11 @@ func (c *client) pause(ctx context.Context) {
 	c.rec.add(op)
 }
 
-func (c *client) release(le *quorum.Lease, lease int) {
-	op := Op{Client: c.id, Kind: OpRelease, Lease: lease, Token: le.Token(), Invoke: c.rec.now()}
-	op.ValidUntil = c.rec.offset(le.ValidUntil())
-	op.Lost = errors.Is(le.Err(), quorum.ErrLeaseLost)
-	err := le.Release(context.Background())
+func (c *client) release(le lockLease, lease int) {
+	op := Op{Client: c.id, Kind: OpRelease, Lease: lease, Token: le.token(), Invoke: c.rec.now()}
+	op.ValidUntil = c.rec.offset(le.validUntil())
+	op.Lost = le.lost()
+	err := le.release(context.Background())
 	op.Complete = c.rec.now()
 	op.OK = err == nil
 	if err != nil {

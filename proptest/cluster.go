@@ -10,31 +10,56 @@ import (
 
 	"github.com/quorumlock/quorumlock/quorum"
 	"github.com/quorumlock/quorumlock/quorum/quorumtest"
-	"github.com/redis/go-redis/v9"
 )
 
 // cluster is a set of Redis servers (in-process miniredis servers, or redis-server processes).
 // Every client reaches the servers through its own view: its own connections, each behind a
-// quorumtest.FaultyNode. A node fault acts on every view of the node at once, as a fault of
-// the server would.
+// quorumtest.FaultyNode (or, for the peer, a faultyPool). A node fault acts on every view of
+// the node at once, as a fault of the server would.
 type cluster struct {
 	srv    servers
 	ctls   []*nodeCtl
 	mutant quorum.Mutant // node-script mutant every view runs, or ""
 
 	mu    sync.Mutex
-	views [][]*quorumtest.FaultyNode
+	views []clientView
 }
 
-// startCluster starts n servers on free loopback ports.
-func startCluster(n int, mutant quorum.Mutant, real bool) (*cluster, error) {
-	srv, err := startServers(n, real)
+// clientView is one client's connections to every server, each behind the server's faults.
+type clientView interface {
+	barrier(ctx context.Context) // returns once one more command has been answered on every server
+	close() error                // waits for the requests a stall held, then closes the connections
+}
+
+// faultView is one connection to one server that obeys the server's faults (nodeCtl):
+// quorumtest.FaultyNode for ours, faultyPool for the peer, with the same semantics.
+type faultView interface {
+	Stall()  // requests wait without an answer, and run on Resume
+	Resume() // ends a stall, and waits until the requests it held have run
+	SetFail(on bool)
+	SetLoseReplies(on bool)
+	SetDelay(d time.Duration)
+}
+
+var _ faultView = (*quorumtest.FaultyNode)(nil)
+
+// addView registers v, to be closed with the cluster.
+func (c *cluster) addView(v clientView) {
+	c.mu.Lock()
+	c.views = append(c.views, v)
+	c.mu.Unlock()
+}
+
+// startCluster starts n servers on free loopback ports, or takes n of cfg.URLs.
+func startCluster(s Scenario, cfg RunConfig) (*cluster, error) {
+	n := s.N
+	srv, err := startServers(n, cfg.RealRedis, s.persists(), cfg.URLs)
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{srv: srv, mutant: mutant}
-	for range n {
-		c.ctls = append(c.ctls, &nodeCtl{})
+	c := &cluster{srv: srv, mutant: cfg.Mutant}
+	for i := range n {
+		c.ctls = append(c.ctls, &nodeCtl{proc: srv.process(i)})
 	}
 	return c, nil
 }
@@ -44,7 +69,7 @@ func (c *cluster) view() ([]quorum.Node, error) {
 	faulty := make([]*quorumtest.FaultyNode, c.srv.len())
 	nodes := make([]quorum.Node, c.srv.len())
 	for i := range nodes {
-		rn := quorum.NewRedisNode(fmt.Sprintf("node%d", i), &redis.Options{Addr: c.srv.addr(i)}, 10*time.Second)
+		rn := quorum.NewRedisNode(fmt.Sprintf("node%d", i), c.srv.options(i), 10*time.Second)
 		if c.mutant != "" && isNodeMutant(c.mutant) {
 			if err := quorum.EnableNodeMutant(rn, c.mutant); err != nil {
 				return nil, err
@@ -54,10 +79,32 @@ func (c *cluster) view() ([]quorum.Node, error) {
 		c.ctls[i].attach(faulty[i])
 		nodes[i] = faulty[i]
 	}
-	c.mu.Lock()
-	c.views = append(c.views, faulty)
-	c.mu.Unlock()
+	c.addView(nodeView(faulty))
 	return nodes, nil
+}
+
+// nodeView is the view of one of our Lockers.
+type nodeView []*quorumtest.FaultyNode
+
+func (v nodeView) barrier(ctx context.Context) {
+	req := quorum.ReleaseRequest{Keys: quorum.Keys{Lock: keyPrefix + "{barrier}"}, Owner: "barrier"}
+	var wg sync.WaitGroup
+	for _, n := range v {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = n.Release(ctx, req)
+		}()
+	}
+	wg.Wait()
+}
+
+func (v nodeView) close() error {
+	var errs []error
+	for _, f := range v {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // isNodeMutant reports whether m lives in the node scripts (and must be enabled on the nodes
@@ -76,24 +123,20 @@ func (c *cluster) barrier(ctx context.Context) {
 	c.mu.Lock()
 	views := slices.Clone(c.views)
 	c.mu.Unlock()
-	req := quorum.ReleaseRequest{Keys: quorum.Keys{Lock: quorum.DefaultKeyPrefix + "{barrier}"}, Owner: "barrier"}
 	var wg sync.WaitGroup
 	for _, v := range views {
-		for _, n := range v {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, _ = n.Release(ctx, req)
-			}()
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v.barrier(ctx)
+		}()
 	}
 	wg.Wait()
 }
 
-// lockKeys returns, per server, the lock key of the workload's lock if it exists there, with
-// its owner.
-func (c *cluster) lockKeys() [][]string {
-	key := quorum.DefaultKeyPrefix + "{" + lockName + "}"
+// lockKeys returns, per server, the workload's lock key (lockKey) if it exists there, with its
+// owner.
+func (c *cluster) lockKeys(key string) [][]string {
 	out := make([][]string, c.srv.len())
 	for i := range out {
 		if owner, ok := c.srv.get(i, key); ok {
@@ -130,9 +173,7 @@ func (c *cluster) close() error {
 	c.mu.Unlock()
 	var errs []error
 	for _, v := range views {
-		for _, f := range v {
-			errs = append(errs, f.Close())
-		}
+		errs = append(errs, v.close())
 	}
 	errs = append(errs, c.srv.close())
 	return errors.Join(errs...)
@@ -141,8 +182,9 @@ func (c *cluster) close() error {
 // nodeCtl holds the faults active on one server and applies them to every view of it.
 // Overlapping faults of one kind nest: a node stays stalled until the last stall ends.
 type nodeCtl struct {
+	proc   stopper // the server process, which a stall stops (SIGSTOP); nil: the views stall
 	mu     sync.Mutex
-	views  []*quorumtest.FaultyNode
+	views  []faultView
 	stall  int
 	fail   int
 	lose   int
@@ -150,11 +192,11 @@ type nodeCtl struct {
 }
 
 // attach adds a view and applies the faults active now.
-func (n *nodeCtl) attach(f *quorumtest.FaultyNode) {
+func (n *nodeCtl) attach(f faultView) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.views = append(n.views, f)
-	if n.stall > 0 {
+	if n.stall > 0 && n.proc == nil {
 		f.Stall()
 	}
 	f.SetFail(n.fail > 0)
@@ -190,6 +232,14 @@ func (n *nodeCtl) set(f Fault, on bool) {
 // applyStall stalls or resumes every view. Resume waits until the requests the stall held have
 // run: they run even if their callers gave up, as on a SIGSTOPped server that resumes.
 func (n *nodeCtl) applyStall(on bool) {
+	if n.proc != nil {
+		if on {
+			n.proc.Stop()
+		} else {
+			n.proc.Cont()
+		}
+		return
+	}
 	for _, v := range n.views {
 		if on {
 			v.Stall()

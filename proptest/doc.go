@@ -6,8 +6,8 @@
 // gopter generates scenarios (GenScenario): the number of nodes (1..7), clients, TTL, drift
 // allowance, a lock-set workload, and a fault schedule as data (Scenario, Fault): node stalls
 // whose queued requests run on resume, failing nodes, replies lost after the write, delays,
-// data loss (FLUSHALL: amnesia), node clock jumps and drift, and client pauses past the end of
-// the lease (the GC-pause case). Besides fully random scenarios, families aim at one rule of
+// data loss (FLUSHALL: amnesia), kill -9 and restart with or without the node's data, node clock
+// jumps and drift, and client pauses past the end of the lease (the GC-pause case). Besides fully random scenarios, families aim at one rule of
 // the protocol each (see the families in gen.go). A scenario is rebuilt from its seed
 // (ScenarioFromSeed); a failing one is shrunk and printed with its seed and as JSON.
 //
@@ -57,10 +57,24 @@
 // write alone, a stale holder's write could land between a new holder's read and write, and the
 // lost-update check would fail on a correct lock (docs/PROTOCOL.md §10).
 //
+// # The peer, side by side
+//
+// CampaignConfig.Against (RunConfig.Against) runs every scenario a second time, with the same
+// plan on a fresh cluster, against go-redsync/redsync v4 with the scenario's TTL, drift factor
+// and NodeTimeout (redsync.go says how each maps). Its nodes meet the same faults (faultyPool
+// mirrors quorumtest.FaultyNode). Redsync has no fencing token, so its store admits every read
+// and write in arrival order; the token and fence properties are not applicable (NotApplicable),
+// the others are checked as on ours, under the same timing model, and counted in Report.Peer.
+// Its violations are findings about the peer, never a failure of the campaign.
+//
 // Nodes are in-process miniredis servers by default, reached through the real go-redis adapter
 // over loopback TCP; RunConfig.RealRedis and CampaignConfig.RealRedis run the same scenarios on
-// redis-server processes, where clock jumps and drift are played by rewriting TTLs. Limits of
-// this version: all clients share one machine and its clocks, stalls are black holes in front
-// of a node (not SIGSTOP), partitions are per node rather than per link, and data loss happens
-// while a node keeps serving (FLUSHALL) rather than by a restart.
+// redis-server processes, where a stall is SIGSTOP (commands sent meanwhile run on SIGCONT), a
+// restart is kill -9 and a new process on the same port (with its AOF, fsynced on every write,
+// or with its data files deleted), and clock jumps and drift are played by rewriting TTLs. On
+// in-process nodes a stall is a black hole in front of the node whose queued requests run on
+// resume, and a restart closes and restarts the miniredis server. RunConfig.URLs runs on servers
+// given by URL, touching only keys under "quorumlock-check:". Limits of this version: all
+// clients share one machine and its clocks, and node faults cut a node off from every client at
+// once (partitions are per node, not per link).
 package proptest

@@ -20,6 +20,10 @@ type injector struct {
 
 	mu     sync.Mutex
 	pauses []Fault // client pauses not yet taken
+
+	downMu sync.Mutex   // held while a node is killed or restarted
+	downs  map[int]int  // restarts in progress per node
+	forget map[int]bool // per node down: whether one of its restarts loses the data
 }
 
 // startInjector starts the schedule; stop ends it.
@@ -80,6 +84,8 @@ func (in *injector) run(ctx context.Context, f Fault) {
 		}
 	case FaultDrift:
 		in.drift(ctx, f, &op)
+	case FaultRestart:
+		in.restart(ctx, f, &op)
 	default:
 		for _, n := range f.Nodes {
 			in.c.ctls[n].set(f, true)
@@ -95,6 +101,47 @@ func (in *injector) run(ctx context.Context, f Fault) {
 	}
 	op.Complete = in.rec.now()
 	in.rec.add(op)
+}
+
+// restart kills the nodes (kill -9), keeps them down for f.Duration (or until the run stops) and
+// starts them again, with their data if f.Persist. A node always comes back. Overlapping
+// restarts of a node nest: it is down from the first kill to the last restart, and comes back
+// empty if any of them was without persistence.
+func (in *injector) restart(ctx context.Context, f Fault, op *Op) {
+	for _, n := range f.Nodes {
+		op.Err = errString(op.Err, in.down(n, !f.Persist))
+	}
+	sleep(ctx, f.Duration)
+	for _, n := range f.Nodes {
+		op.Err = errString(op.Err, in.up(n))
+	}
+}
+
+// down kills node n unless it is down already; forget says its data is lost.
+func (in *injector) down(n int, forget bool) error {
+	in.downMu.Lock()
+	defer in.downMu.Unlock()
+	if in.downs == nil {
+		in.downs, in.forget = map[int]int{}, map[int]bool{}
+	}
+	in.downs[n]++
+	in.forget[n] = in.forget[n] || forget
+	if in.downs[n] > 1 {
+		return nil
+	}
+	return in.c.srv.kill(n)
+}
+
+// up restarts node n when the last restart that took it down ends.
+func (in *injector) up(n int) error {
+	in.downMu.Lock()
+	defer in.downMu.Unlock()
+	if in.downs[n]--; in.downs[n] > 0 {
+		return nil
+	}
+	forget := in.forget[n]
+	delete(in.forget, n)
+	return in.c.srv.revive(n, !forget)
 }
 
 // driftTick is how often a drifting node's clock is moved ahead.

@@ -2,6 +2,7 @@ package proptest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/leanovate/gopter"
@@ -26,6 +27,7 @@ var families = []family{
 	{"stall-lossy", 10, buildLossy}, // failed attempts with keys set: clean-up (no-cleanup)
 	{"jump", 10, buildJump},         // keys that expire while held: extend never re-creates (extend-recreates)
 	{"pause", 10, buildPause},       // stale holders that act late: compare-and-delete (blind-release)
+	{"restart", 10, buildRestart},   // kill -9 and restart under held leases, with and without data
 }
 
 // ScenarioFromSeed builds the scenario that seed stands for. The same seed always gives the same
@@ -88,7 +90,7 @@ func minority(n int) int { return n - (n/2 + 1) }
 func buildRandom(r *rand.Rand, s *Scenario) {
 	for range r.IntN(6) {
 		f := randomFault(r, s)
-		if f.Kind == FaultDataLoss && len(Scenario{N: s.N, Faults: append(s.Faults, f)}.lostNodes()) > minority(s.N) {
+		if f.losesData() && len(Scenario{N: s.N, Faults: append(s.Faults, f)}.lostNodes()) > minority(s.N) {
 			continue // a lost majority can be healed by no one: keep data loss to a minority
 		}
 		s.Faults = append(s.Faults, f)
@@ -96,7 +98,7 @@ func buildRandom(r *rand.Rand, s *Scenario) {
 }
 
 var randomKinds = []FaultKind{FaultStall, FaultStall, FaultFail, FaultFail, FaultLoseReplies, FaultDelay,
-	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause}
+	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart}
 
 func randomFault(r *rand.Rand, s *Scenario) Fault {
 	f := Fault{
@@ -121,6 +123,8 @@ func randomFault(r *rand.Rand, s *Scenario) Fault {
 	case FaultPause:
 		f.Nodes, f.Client = nil, r.IntN(s.Clients)
 		f.Duration = between(r, s.TTL/2, 2*s.TTL)
+	case FaultRestart:
+		f.Duration, f.Persist = between(r, 0, s.TTL), r.IntN(2) == 0
 	}
 	return f
 }
@@ -201,6 +205,27 @@ func buildPause(r *rand.Rand, s *Scenario) {
 			s.Faults = append(s.Faults, Fault{At: between(r, 0, s.TTL), Kind: FaultPause, Client: c,
 				Duration: between(r, s.TTL, 2*s.TTL)})
 		}
+	}
+}
+
+// buildRestart: nodes are killed and restarted while leases are held, one at a time, a minority
+// at most down or forgetful at once; some keep their data (AOF), some come back empty and must
+// be quarantined and healed before they count again.
+func buildRestart(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = []int{3, 5, 5}[r.IntN(3)], 2+r.IntN(2), 3
+	s.ExpirePct, s.ExtendPct, s.Hold = 30, 30, s.TTL/3
+	var forgetful []int // the nodes that come back empty: a minority at most
+	for k := range 2 + r.IntN(3) {
+		f := Fault{At: time.Duration(k) * s.TTL / 2, Kind: FaultRestart, Nodes: someNodes(r, s.N, 1),
+			Duration: between(r, 0, s.TTL/2), Persist: r.IntN(2) == 0}
+		if !f.Persist && !slices.Contains(forgetful, f.Nodes[0]) {
+			if len(forgetful) == minority(s.N) {
+				f.Persist = true
+			} else {
+				forgetful = append(forgetful, f.Nodes[0])
+			}
+		}
+		s.Faults = append(s.Faults, f)
 	}
 }
 

@@ -73,6 +73,7 @@ func (o Op) String() string {
 type History struct {
 	Scenario Scenario   `json:"scenario"`
 	Mutant   string     `json:"mutant,omitempty"`
+	Against  string     `json:"against,omitempty"` // the peer library that ran it (PeerRedsync), or "" for ours
 	Ops      []Op       `json:"ops"`
 	LeftKeys [][]string `json:"left_keys"` // lock keys on each node after every Locker closed
 	Elapsed  time.Duration

@@ -13,7 +13,9 @@ type Report struct {
 	Seed       int64
 	Mutant     quorum.Mutant // "" for the correct protocol
 	RealRedis  bool          // nodes were redis-server processes, not in-process servers
-	Runs       int           // scenarios asked for
+	Backend    string        // what the nodes were, in words
+	Runs       int           // scenarios asked for; 0 for no limit
+	Duration   time.Duration // time asked for; 0 for no limit
 	Scenarios  int           // scenarios run, shrink re-runs not counted
 	ShrinkRuns int           // runs of shrunk scenarios
 	Operations int           // recorded operations other than faults
@@ -21,6 +23,8 @@ type Report struct {
 	Families   map[string]int
 	Violations map[Property]int // histories that breached the property where it is claimed
 	Expected   map[Property]int // histories that breached it outside the timing model
+	Left       KeysLeft         // lock keys left on the nodes once every client had closed
+	Peer       *PeerReport      // the peer on the same scenarios (CampaignConfig.Against), or nil
 	Failure    *Failure         // the scenario that stopped the campaign; nil if none did
 	Elapsed    time.Duration
 }
@@ -43,8 +47,12 @@ func (r Report) Caught() []Property {
 }
 
 func newReport(cfg CampaignConfig) Report {
-	return Report{Seed: cfg.Seed, Mutant: cfg.Mutant, RealRedis: cfg.RealRedis, Runs: cfg.Runs, Faults: map[FaultKind]int{},
-		Families: map[string]int{}, Violations: map[Property]int{}, Expected: map[Property]int{}}
+	r := Report{Seed: cfg.Seed, Mutant: cfg.Mutant, RealRedis: cfg.RealRedis, Backend: backend(cfg), Runs: cfg.Runs, Duration: cfg.Duration, Faults: map[FaultKind]int{},
+		Families: map[string]int{}, Violations: map[Property]int{}, Expected: map[Property]int{}, Left: newKeysLeft()}
+	if cfg.Against != "" && cfg.Mutant == "" {
+		r.Peer = newPeerReport(cfg.Against)
+	}
+	return r
 }
 
 // add counts one checked history.
@@ -62,22 +70,30 @@ func (r *Report) add(h *History, res Result) {
 			r.Operations++
 		}
 	}
-	type key struct {
-		p        Property
-		expected bool
+	countViolations(res, r.Violations, r.Expected)
+	r.Left.add(h)
+}
+
+// backend names the nodes of a campaign.
+func backend(cfg CampaignConfig) string {
+	switch {
+	case len(cfg.URLs) > 0:
+		return fmt.Sprintf("%d given servers", len(cfg.URLs))
+	case cfg.RealRedis:
+		return "redis-server processes"
 	}
-	counted := map[key]bool{}
-	for _, v := range res.Violations {
-		if counted[key{v.Property, v.Expected}] {
-			continue
-		}
-		counted[key{v.Property, v.Expected}] = true
-		if v.Expected {
-			r.Expected[v.Property]++
-		} else {
-			r.Violations[v.Property]++
-		}
+	return "in-process miniredis"
+}
+
+// asked says how many scenarios the campaign was asked for.
+func (r Report) asked() string {
+	switch {
+	case r.Runs > 0 && r.Duration > 0:
+		return fmt.Sprintf("%d or %v asked", r.Runs, r.Duration)
+	case r.Duration > 0:
+		return fmt.Sprintf("%v asked", r.Duration)
 	}
+	return fmt.Sprintf("%d asked", r.Runs)
 }
 
 // String renders the report as a summary table.
@@ -87,12 +103,8 @@ func (r Report) String() string {
 	if mutant == "" {
 		mutant = "none"
 	}
-	nodes := "in-process nodes"
-	if r.RealRedis {
-		nodes = "redis-server nodes"
-	}
-	fmt.Fprintf(&b, "campaign seed %d, mutant %s, %s: %d of %d scenarios (%d shrink runs), %d operations, %v\n",
-		r.Seed, mutant, nodes, r.Scenarios, r.Runs, r.ShrinkRuns, r.Operations, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "campaign seed %d, mutant %s, %s: %d scenarios (%s; %d shrink runs), %d operations, %v\n",
+		r.Seed, mutant, r.Backend, r.Scenarios, r.asked(), r.ShrinkRuns, r.Operations, r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&b, "faults injected:")
 	for _, k := range AllFaultKinds {
 		fmt.Fprintf(&b, " %s %d", k, r.Faults[k])
@@ -101,10 +113,9 @@ func (r Report) String() string {
 	for _, f := range families {
 		fmt.Fprintf(&b, " %s %d", f.name, r.Families[f.name])
 	}
-	fmt.Fprintf(&b, "\n%-20s %10s %10s\n", "property", "violations", "expected")
-	for _, p := range AllProperties {
-		fmt.Fprintf(&b, "%-20s %10d %10d\n", p, r.Violations[p], r.Expected[p])
-	}
+	fmt.Fprintln(&b)
+	r.writeProperties(&b)
+	r.writeKeysLeft(&b)
 	if f := r.Failure; f != nil {
 		fmt.Fprintf(&b, "FAILED after %d scenarios, caught by %v\n%v\n%v", f.AfterRuns, f.Result.Breached(), f.Scenario, f.Result)
 		fmt.Fprintf(&b, "replay the plan: proptest.ScenarioFromSeed(%d)\n", f.Scenario.Seed)

@@ -19,6 +19,14 @@ type RunConfig struct {
 	// RealRedis runs the nodes as redis-server processes (redis-server must be on PATH),
 	// started for the run and killed after it. Default: in-process miniredis servers.
 	RealRedis bool
+	// URLs runs the nodes on these servers instead (redis://host:port[/db]); a scenario uses the
+	// first N. A run touches only keys under its own prefix, "quorumlock-check:", and deletes
+	// them before and after; runs on the same servers must not overlap.
+	URLs []string
+	// Against runs the workload with the peer library instead of ours: PeerRedsync, or empty
+	// for ours. The peer has no fencing token, so its store accepts every read and write in
+	// arrival order. It excludes Mutant.
+	Against string
 }
 
 // LivenessBound is how soon after every fault has healed a fresh client must be granted the
@@ -39,7 +47,14 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 	if cfg.Mutant != "" && !slices.Contains(quorum.AllMutants, cfg.Mutant) {
 		return nil, fmt.Errorf("proptest: no mutant %q", cfg.Mutant)
 	}
-	c, err := startCluster(s.N, cfg.Mutant, cfg.RealRedis)
+	if cfg.Against != "" && (cfg.Against != PeerRedsync || cfg.Mutant != "") {
+		return nil, fmt.Errorf("proptest: against %q with mutant %q: the peer is %q, without mutants",
+			cfg.Against, cfg.Mutant, PeerRedsync)
+	}
+	if len(cfg.URLs) > 0 && s.N > len(cfg.URLs) {
+		return nil, fmt.Errorf("proptest: scenario needs %d nodes, %d URLs given", s.N, len(cfg.URLs))
+	}
+	c, err := startCluster(s, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -53,19 +68,19 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 		return nil, errors.Join(err, closeAll(lockers))
 	}
 	rec := newRecorder()
-	st := newStore(rec)
+	st := newStore(rec, cfg.Against == "")
 	r.workload(ctx, lockers, st, rec)
 	if err := closeAll(lockers); err != nil {
 		return nil, err
 	}
 	c.barrier(ctx)
-	left := c.lockKeys()
+	left := c.lockKeys(lockKey(cfg.Against))
 	if err := r.probe(ctx, st, rec); err != nil {
 		return nil, err
 	}
 	st.final()
-	return &History{Scenario: s, Mutant: string(cfg.Mutant), Ops: rec.history(), LeftKeys: left,
-		Elapsed: rec.now()}, nil
+	return &History{Scenario: s, Mutant: string(cfg.Mutant), Against: cfg.Against, Ops: rec.history(),
+		LeftKeys: left, Elapsed: rec.now()}, nil
 }
 
 // runner holds what one Run sets up.
@@ -91,7 +106,7 @@ func (r *runner) workload(ctx context.Context, clients []*client, st *store, rec
 	inj.stop()
 }
 
-// lockers returns n clients, each with its own Locker over its own view of the cluster.
+// lockers returns n clients, each with its own lock library over its own view of the cluster.
 func (r *runner) lockers(n int) ([]*client, error) {
 	var out []*client
 	for i := range n {
@@ -105,6 +120,21 @@ func (r *runner) lockers(n int) ([]*client, error) {
 }
 
 func (r *runner) newClient(id int) (*client, error) {
+	var lib lockLib
+	var err error
+	if r.cfg.Against == PeerRedsync {
+		lib, err = r.newRedsync()
+	} else {
+		lib, err = r.newQuorum()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &client{id: id, s: r.s, l: lib}, nil
+}
+
+// newQuorum returns our Locker over a new view of the cluster.
+func (r *runner) newQuorum() (lockLib, error) {
 	nodes, err := r.c.view()
 	if err != nil {
 		return nil, err
@@ -114,6 +144,7 @@ func (r *runner) newClient(id int) (*client, error) {
 		TTL:           r.s.TTL,
 		DriftFactor:   r.s.DriftFactor,
 		NodeTimeout:   r.s.NodeTimeout,
+		KeyPrefix:     keyPrefix,
 		RetryDelayMin: 2 * time.Millisecond,
 		RetryDelayMax: 12 * time.Millisecond,
 		Observer:      obs,
@@ -126,19 +157,19 @@ func (r *runner) newClient(id int) (*client, error) {
 			return nil, errors.Join(err, l.Close())
 		}
 	}
-	return &client{id: id, s: r.s, l: l, obs: obs}, nil
+	return &quorumLib{l: l, obs: obs}, nil
 }
 
 // warmUp takes and releases another lock once, so that the new deployment's nodes are
 // bootstrapped before the workload starts, and waits for the bootstrap heals.
-func (r *runner) warmUp(ctx context.Context, l *quorum.Locker) error {
+func (r *runner) warmUp(ctx context.Context, l lockLib) error {
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	le, err := l.Acquire(wctx, "warm-up")
+	le, _, err := l.acquire(wctx, "warm-up")
 	if err != nil {
 		return fmt.Errorf("proptest: warm-up: %w", err)
 	}
-	_ = le.Release(wctx) // a key it misses expires; only the workload's lock is checked
+	_ = le.release(wctx) // a key it misses expires; only the workload's lock is checked
 	r.c.waitHealthy(time.Second)
 	return nil
 }
@@ -155,11 +186,11 @@ func (r *runner) probe(ctx context.Context, st *store, rec *recorder) error {
 	return closeAll([]*client{p})
 }
 
-// closeAll closes the clients' Lockers, which waits for their clean-ups in flight.
+// closeAll closes the clients' lock libraries, which waits for their clean-ups in flight.
 func closeAll(cls []*client) error {
 	var errs []error
 	for _, cl := range cls {
-		errs = append(errs, cl.l.Close())
+		errs = append(errs, cl.l.close())
 	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -23,11 +24,12 @@ const (
 	FaultClockJump   FaultKind = "clock-jump"   // the node's clock jumps ahead by Duration: keys expire early
 	FaultDrift       FaultKind = "drift"        // the node's clock runs 1+Rate times as fast for Duration
 	FaultPause       FaultKind = "client-pause" // the client pauses Duration between a fenced read and write
+	FaultRestart     FaultKind = "restart"      // kill -9, down for Duration, restart; amnesic unless Persist
 )
 
 // AllFaultKinds lists every fault kind, in a fixed order.
 var AllFaultKinds = []FaultKind{FaultStall, FaultFail, FaultLoseReplies, FaultDelay, FaultDataLoss,
-	FaultClockJump, FaultDrift, FaultPause}
+	FaultClockJump, FaultDrift, FaultPause, FaultRestart}
 
 // Fault is one entry of a scenario's fault schedule.
 type Fault struct {
@@ -38,6 +40,7 @@ type Fault struct {
 	Delay    time.Duration `json:"delay,omitempty"`    // delay: the added latency per request
 	Rate     float64       `json:"rate,omitempty"`     // drift: the node clock runs 1+Rate times as fast
 	Client   int           `json:"client,omitempty"`   // client-pause: the client that pauses
+	Persist  bool          `json:"persist,omitempty"`  // restart: the node keeps its data (AOF, fsync always)
 }
 
 func (f Fault) String() string {
@@ -60,6 +63,9 @@ func (f Fault) String() string {
 	}
 	if f.Kind == FaultDrift {
 		fmt.Fprintf(&b, " rate %.3f", f.Rate)
+	}
+	if f.Kind == FaultRestart && f.Persist {
+		b.WriteString(" with its data")
 	}
 	return b.String()
 }
@@ -135,20 +141,35 @@ func (s Scenario) validateFault(f Fault) error {
 			return fmt.Errorf("no node %d", n)
 		}
 	}
+	if f.Persist && f.Kind != FaultRestart {
+		return errors.New("persist is for restarts only")
+	}
 	if f.Kind == FaultDrift && (f.Rate <= 0 || f.Rate > 1) {
 		return fmt.Errorf("drift rate %v must be in (0, 1]", f.Rate)
 	}
 	return nil
 }
 
+// losesData reports whether f makes its nodes forget everything.
+func (f Fault) losesData() bool {
+	return f.Kind == FaultDataLoss || f.Kind == FaultRestart && !f.Persist
+}
+
+// persists reports whether s restarts a node that must keep its data: the servers then run
+// with an AOF, fsynced on every write.
+func (s Scenario) persists() bool {
+	return slices.ContainsFunc(s.Faults, func(f Fault) bool { return f.Kind == FaultRestart && f.Persist })
+}
+
 // majority is the number of nodes that make a majority of s.N.
 func (s Scenario) majority() int { return s.N/2 + 1 }
 
-// lostNodes returns the distinct nodes that lose their data during s.
+// lostNodes returns the distinct nodes that lose their data during s: by data loss, or by a
+// restart without persistence.
 func (s Scenario) lostNodes() []int {
 	var lost []int
 	for _, f := range s.Faults {
-		if f.Kind == FaultDataLoss {
+		if f.losesData() {
 			for _, n := range f.Nodes {
 				if !slices.Contains(lost, n) {
 					lost = append(lost, n)
@@ -204,8 +225,13 @@ func (s Scenario) JSON() string {
 // ParseScenario reads a scenario printed by Scenario.JSON and validates it.
 func ParseScenario(data string) (Scenario, error) {
 	var s Scenario
-	if err := json.Unmarshal([]byte(data), &s); err != nil {
+	dec := json.NewDecoder(strings.NewReader(data))
+	dec.DisallowUnknownFields() // a misspelt key would silently leave its field at zero
+	if err := dec.Decode(&s); err != nil {
 		return Scenario{}, fmt.Errorf("proptest: scenario: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Scenario{}, errors.New("proptest: scenario: text after the JSON object")
 	}
 	if err := s.Validate(); err != nil {
 		return Scenario{}, fmt.Errorf("proptest: scenario: %w", err)

@@ -18,8 +18,12 @@ import (
 //     a token below the fence. An equal token is admitted: tokens are unique per grant.
 //
 // It records every operation, admitted or refused, with its position in the store's own order.
+//
+// An unfenced store (for a lock without tokens, such as the peer's) admits every read and write
+// in arrival order: a plain register.
 type store struct {
-	rec *recorder
+	rec    *recorder
+	fenced bool
 
 	mu    sync.Mutex
 	fence fencing.Token
@@ -27,16 +31,28 @@ type store struct {
 	seq   int
 }
 
-func newStore(rec *recorder) *store { return &store{rec: rec} }
+func newStore(rec *recorder, fenced bool) *store { return &store{rec: rec, fenced: fenced} }
 
-// readForUpdate returns the set if token is not below the fence, and raises the fence to it.
+// admits reports whether the store admits token now, and raises the fence to it if so.
+func (s *store) admits(token fencing.Token) bool {
+	if !s.fenced {
+		return true
+	}
+	if token < s.fence {
+		return false
+	}
+	s.fence = token
+	return true
+}
+
+// readForUpdate returns the set if the store admits token (not below the fence), and raises the
+// fence to it.
 func (s *store) readForUpdate(client, lease int, token fencing.Token) ([]int, bool) {
 	op := Op{Client: client, Kind: OpRead, Lease: lease, Token: token, Invoke: s.rec.now()}
 	s.mu.Lock()
 	s.seq++
 	op.Seq = s.seq
-	if token >= s.fence {
-		s.fence = token
+	if s.admits(token) {
 		op.OK = true
 		op.Value = slices.Clone(s.set)
 	}
@@ -46,15 +62,14 @@ func (s *store) readForUpdate(client, lease int, token fencing.Token) ([]int, bo
 	return op.Value, op.OK
 }
 
-// write replaces the set with value if token is not below the fence, and raises the fence.
+// write replaces the set with value if the store admits token, and raises the fence.
 func (s *store) write(client, lease int, token fencing.Token, value []int, elem int) bool {
 	op := Op{Client: client, Kind: OpWrite, Lease: lease, Token: token, Elem: elem,
 		Value: slices.Clone(value), Invoke: s.rec.now()}
 	s.mu.Lock()
 	s.seq++
 	op.Seq = s.seq
-	if token >= s.fence {
-		s.fence = token
+	if s.admits(token) {
 		s.set = slices.Clone(value)
 		op.OK = true
 	}
