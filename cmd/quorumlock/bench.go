@@ -249,22 +249,16 @@ func hold(ctx context.Context, cfg benchConfig, stdout, stderr io.Writer) error 
 
 // holdProgressBar returns a HoldProgress callback that redraws one line on w.
 func holdProgressBar(w io.Writer) func(bench.HoldProgress) {
-	const width = 30
 	return func(p bench.HoldProgress) {
 		if p.Phase == "" {
 			fmt.Fprint(w, "\r\033[K")
 			return
 		}
-		filled := 0
-		if p.Total > 0 {
-			filled = min(width, width*p.Done/p.Total)
-		}
 		unit := "leases"
 		if p.Phase == "hold" {
 			unit = "s"
 		}
-		fmt.Fprintf(w, "\r\033[K[%s%s] %s: %d/%d %s",
-			strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.Phase, p.Done, p.Total, unit)
+		fmt.Fprintf(w, "\r\033[K%s %s: %d/%d %s", bar(p.Done, p.Total), p.Phase, p.Done, p.Total, unit)
 	}
 }
 
@@ -334,17 +328,11 @@ func isTerminal(w io.Writer) bool {
 
 // progressBar returns a Progress callback that redraws one line on w.
 func progressBar(w io.Writer) func(bench.Progress) {
-	const width = 30
 	return func(p bench.Progress) {
 		if p.Scenario == "" {
 			fmt.Fprint(w, "\r\033[K")
 			return
 		}
-		filled := 0
-		if p.Total > 0 {
-			filled = width * p.Done / p.Total
-		}
-		fmt.Fprintf(w, "\r\033[K[%s%s] %d/%d %s, %s, round %d",
-			strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.Done, p.Total, p.Scenario, p.Library, p.Round)
+		fmt.Fprintf(w, "\r\033[K%s %d/%d %s, %s, round %d", bar(p.Done, p.Total), p.Done, p.Total, p.Scenario, p.Library, p.Round)
 	}
 }

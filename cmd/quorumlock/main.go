@@ -5,6 +5,7 @@
 //	quorumlock doctor [flags]   inspect the nodes and say what the deployment guarantees
 //	quorumlock demo [flags]     contending workers on in-process nodes, printing grants and tokens
 //	quorumlock bench [flags]    quorumlock beside redsync on the same Redis nodes: speed and leftovers
+//	quorumlock check [flags]    the safety campaign: generated fault histories, every one checked
 //
 // run and doctor take their nodes and options from flags, QUORUMLOCK_* environment variables and
 // a YAML file (--config), in that order of precedence. Run "quorumlock COMMAND -h" for a
@@ -27,6 +28,7 @@ commands:
   doctor  inspect the nodes and say what the deployment does and does not guarantee
   demo    start in-process nodes and let contending workers take a fenced lock
   bench   measure quorumlock beside redsync on the same Redis nodes
+  check   run the safety campaign: faults injected, every history checked
 
 Run "quorumlock COMMAND -h" for a command's flags, exit codes and examples.
 
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/quorumlock/quorumlock/proptest"
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// checkConfig holds the check command's flags.
+type checkConfig struct {
+	campaign   proptest.CampaignConfig
+	nodes      string // in-process, spawn, or URLs
+	mutants    bool
+	mutantRuns int
+	report     string
+	replay     string
+}
+
+const checkUsage = `usage: quorumlock check [flags]
+
+Runs the safety campaign: generated scenarios of clients contending for one fenced lock while
+faults are injected (stalls, failures, lost replies, delays, data loss, node clock jumps and
+drift, client pauses past the lease), then checks every recorded history for the properties of
+docs/PROTOCOL.md: unique and ordered tokens, a fenced store that admits tokens in order and
+loses no acknowledged update and is linearizable, exclusion inside the timing model, extend
+continuity, liveness after healing, no keys left behind, no slowdown from a stalled minority.
+
+Nodes: --nodes in-process (miniredis in this process, the default), --nodes spawn (redis-server
+processes on free 127.0.0.1 ports, started per scenario), or --nodes URL,... (1 to 7 servers of
+yours; scenarios run one at a time on all of them, touching only keys under
+"quorumlock-check:", which are deleted before and after each).
+
+--against redsync runs every scenario a second time, on a fresh cluster with the same plan,
+with go-redsync/redsync v4 in place of quorumlock (no fencing token: the store then admits
+writes in arrival order), and reports its violations and keys left beside ours. They are
+findings about the peer and never fail the campaign.
+
+The first scenario that breaks a property stops the campaign; it is shrunk and printed with
+the command that replays it (--replay SEED, or --replay 'JSON' for a shrunk one).
+
+--mutants also runs the campaign once per mutant of the protocol (each breaks one rule) and
+reports which property caught it (--mutant NAME runs the campaign with one); mutants exist only in a build with the tag
+quorumlock_mutants: go run -tags quorumlock_mutants ./cmd/quorumlock check --mutants
+
+exit codes: 0 no violation (and every mutant caught), 1 a violation (or a mutant survived),
+2 bad usage, 3 the campaign could not run (a server did not start, interrupted).
+
+examples: quorumlock check --runs 500
+          quorumlock check --duration 1h --seed 7 --report campaign.md
+          quorumlock check --nodes spawn --runs 50 --against redsync
+          quorumlock check --replay 8423570154
+
+flags:
+`
+
+func parseCheck(args []string, stderr io.Writer) (checkConfig, error) {
+	var cfg checkConfig
+	c := &cfg.campaign
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Int64Var(&c.Seed, "seed", 0, "campaign seed (0: a random one, printed)")
+	fs.IntVar(&c.Runs, "runs", 200, "scenarios to run (0 with --duration: no limit)")
+	fs.DurationVar(&c.Duration, "duration", 0, "stop starting scenarios after this long")
+	fs.StringVar(&cfg.nodes, "nodes", "in-process", "in-process, spawn, or comma-separated redis:// URLs")
+	fs.IntVar(&c.Nodes, "n", 0, "nodes per scenario, 1-7 (0: each scenario draws its own)")
+	fs.IntVar(&c.Parallel, "parallel", 0, "scenarios at once (0: three per CPU, at most 8)")
+	fs.IntVar(&c.MaxShrinks, "shrinks", 10, "shrink steps for a failing scenario (-1: none)")
+	fs.Func("mutant", "run the campaign with this one `MUTANT` enabled (build tag quorumlock_mutants)", func(v string) error {
+		c.Mutant = quorum.Mutant(v)
+		return nil
+	})
+	fs.StringVar(&c.Against, "against", "", "also run every scenario against this peer library: redsync")
+	fs.BoolVar(&cfg.mutants, "mutants", false, "also run the campaign once per mutant (build tag quorumlock_mutants)")
+	fs.IntVar(&cfg.mutantRuns, "mutant-runs", 120, "scenario budget of each mutant's campaign")
+	fs.StringVar(&cfg.report, "report", "", "write the report to `FILE` (.md for Markdown, .json for JSON)")
+	fs.StringVar(&cfg.replay, "replay", "", "run one scenario: its seed, or its JSON as printed")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, checkUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("check: unexpected argument %q", fs.Arg(0))
+	}
+	runsSet := false
+	fs.Visit(func(f *flag.Flag) { runsSet = runsSet || f.Name == "runs" })
+	if c.Duration > 0 && !runsSet {
+		c.Runs = 0
+	}
+	return cfg, cfg.validate()
+}
+
+func (cfg *checkConfig) validate() error {
+	c := &cfg.campaign
+	switch cfg.nodes {
+	case "in-process":
+	case "spawn":
+		c.RealRedis = true
+	default:
+		urls, err := parseNodes(cfg.nodes)
+		if err != nil {
+			return fmt.Errorf("check: --nodes: %w (or in-process, or spawn)", err)
+		}
+		c.URLs = urls
+	}
+	switch {
+	case c.Runs < 0:
+		return fmt.Errorf("check: --runs %d: want 0 or more", c.Runs)
+	case c.Runs == 0 && c.Duration <= 0:
+		return errors.New("check: --runs 0 needs --duration")
+	case c.Duration < 0:
+		return fmt.Errorf("check: --duration %v: want a positive duration", c.Duration)
+	case c.Nodes < 0 || c.Nodes > 7:
+		return fmt.Errorf("check: --n %d: want 1 to 7", c.Nodes)
+	case c.Parallel < 0:
+		return fmt.Errorf("check: --parallel %d: want 1 or more", c.Parallel)
+	case c.MaxShrinks == 0 || c.MaxShrinks < -1:
+		return fmt.Errorf("check: --shrinks %d: want 1 or more, or -1 for none", c.MaxShrinks)
+	case c.Against != "" && c.Against != "redsync":
+		return fmt.Errorf("check: --against %q: the only peer is redsync", c.Against)
+	case cfg.mutantRuns < 1:
+		return fmt.Errorf("check: --mutant-runs %d: want 1 or more", cfg.mutantRuns)
+	case (cfg.mutants || c.Mutant != "") && !quorum.MutantsAvailable:
+		return errors.New("check: --mutants, --mutant: this build has no mutants; build with -tags quorumlock_mutants")
+	case c.Mutant != "" && !slices.Contains(quorum.AllMutants, c.Mutant):
+		return fmt.Errorf("check: --mutant %q: no such mutant (have %v)", c.Mutant, quorum.AllMutants)
+	case cfg.report != "" && !strings.HasSuffix(cfg.report, ".md") && !strings.HasSuffix(cfg.report, ".json"):
+		return fmt.Errorf("check: --report %q: want a file name ending in .md or .json", cfg.report)
+	}
+	if c.Seed == 0 {
+		c.Seed = rand.Int64N(1<<31) + 1
+	}
+	return nil
+}
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseCheck(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "quorumlock", err)
+		return 2
+	}
+	if cfg.replay != "" {
+		return replay(ctx, cfg, stdout, stderr)
+	}
+	return campaign(ctx, cfg, stdout, stderr)
+}
