@@ -212,6 +212,9 @@ func (c *campaign) check(s Scenario) bool {
 		}
 		return true
 	}
+	if c.ctx.Err() != nil {
+		return true // cut short: its operations failed for that reason, not counted
+	}
 	res := Check(h)
 	c.rep.add(h, res)
 	if c.cfg.Progress != nil && s.Shrunk == 0 {

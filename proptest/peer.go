@@ -156,10 +156,11 @@ func (c *campaign) runPeer(s Scenario) {
 	h, err := Run(c.ctx, s, RunConfig{Against: c.cfg.Against, RealRedis: c.cfg.RealRedis, URLs: c.cfg.URLs})
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ctx.Err() != nil {
+		return // cut short: not counted
+	}
 	if err != nil {
-		if c.ctx.Err() == nil {
-			c.rep.Peer.notRun(s, err)
-		}
+		c.rep.Peer.notRun(s, err)
 		return
 	}
 	c.rep.Peer.add(h, Check(h))

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/quorumlock/quorumlock/quorum"
@@ -150,5 +151,19 @@ func TestCheckAgainstRedsync(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "keys left behind: redsync") {
 		t.Errorf("summary lacks redsync's keys left behind:\n%s", out.String())
+	}
+}
+
+// TestCheckInterruptedIsNotAViolation: a campaign cut short by its context reports that it
+// could not finish (exit 3), not a violation of the scenarios it cut.
+func TestCheckInterruptedIsNotAViolation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"check", "--duration", "1m", "--seed", "8"}, &out, &errOut); code != 3 {
+		t.Fatalf("interrupted check exited %d, want 3\n%s%s", code, out.String(), errOut.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), "VIOLATION") {
+		t.Errorf("an interrupted campaign reported a violation:\n%s%s", out.String(), errOut.String())
 	}
 }
