@@ -33,12 +33,12 @@ func checkLiveness(h *History) []Violation {
 // every client's Locker has closed (which waits for clean-ups in flight): every lease was
 // released, and every failed attempt cleaned up after itself (docs/PROTOCOL.md §8). A node that
 // failed requests or delayed them may have refused a release or a clean-up that did reach the
-// others, and a node that was down (restart) missed them, so its keys are excused: they expire
-// within a TTL.
+// others, and a node that was down (restart) or cut off from a client's requests (partition)
+// missed them, so its keys are excused: they expire within a TTL.
 func checkLeftovers(h *History) []Violation {
 	var excused []int
 	for _, f := range h.Scenario.Faults {
-		if f.Kind == FaultFail || f.Kind == FaultDelay || f.Kind == FaultRestart {
+		if f.Kind == FaultFail || f.Kind == FaultDelay || f.Kind == FaultRestart || f.Kind == FaultPartition && f.Cut != CutReplies {
 			excused = append(excused, f.Nodes...)
 		}
 	}

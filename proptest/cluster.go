@@ -65,7 +65,7 @@ func startCluster(s Scenario, cfg RunConfig) (*cluster, error) {
 }
 
 // view returns a fresh set of nodes over the servers, for one Locker.
-func (c *cluster) view() ([]quorum.Node, error) {
+func (c *cluster) view(client int) ([]quorum.Node, error) {
 	faulty := make([]*quorumtest.FaultyNode, c.srv.len())
 	nodes := make([]quorum.Node, c.srv.len())
 	for i := range nodes {
@@ -76,7 +76,7 @@ func (c *cluster) view() ([]quorum.Node, error) {
 			}
 		}
 		faulty[i] = quorumtest.NewFaultyNode(rn)
-		c.ctls[i].attach(faulty[i])
+		c.ctls[i].attach(faulty[i], client)
 		nodes[i] = faulty[i]
 	}
 	c.addView(nodeView(faulty))
@@ -179,29 +179,37 @@ func (c *cluster) close() error {
 	return errors.Join(errs...)
 }
 
-// nodeCtl holds the faults active on one server and applies them to every view of it.
-// Overlapping faults of one kind nest: a node stays stalled until the last stall ends.
+// nodeCtl holds the faults active on one server and applies them to every view of it; a
+// partition applies to the views of the clients it cuts off. Overlapping faults of one kind
+// nest: a node stays stalled until the last stall ends.
 type nodeCtl struct {
-	proc   stopper // the server process, which a stall stops (SIGSTOP); nil: the views stall
-	mu     sync.Mutex
-	views  []faultView
-	stall  int
-	fail   int
-	lose   int
-	delays []time.Duration
+	proc    stopper // the server process, which a stall stops (SIGSTOP); nil: the views stall
+	mu      sync.Mutex
+	views   []clientFaultView
+	stall   int
+	fail    int
+	lose    int
+	delays  []time.Duration
+	cutReq  map[int]int // per client: partitions that lose its requests to this node
+	cutRepl map[int]int // per client: partitions that lose this node's replies to it
 }
 
-// attach adds a view and applies the faults active now.
-func (n *nodeCtl) attach(f faultView) {
+// clientFaultView is one client's view of the node.
+type clientFaultView struct {
+	faultView
+	client int
+}
+
+// attach adds client's view and applies the faults active now.
+func (n *nodeCtl) attach(f faultView, client int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.views = append(n.views, f)
+	v := clientFaultView{f, client}
+	n.views = append(n.views, v)
 	if n.stall > 0 && n.proc == nil {
 		f.Stall()
 	}
-	f.SetFail(n.fail > 0)
-	f.SetLoseReplies(n.lose > 0)
-	f.SetDelay(slices.Max(append([]time.Duration{0}, n.delays...)))
+	n.applyTo(v)
 }
 
 // set starts (on) or ends (off) one interval fault on this node.
@@ -225,8 +233,26 @@ func (n *nodeCtl) set(f Fault, on bool) {
 		} else if i := slices.Index(n.delays, f.Delay); i >= 0 {
 			n.delays = slices.Delete(n.delays, i, i+1)
 		}
+	case FaultPartition:
+		n.cut(f, step)
 	}
-	n.applyLocked()
+	for _, v := range n.views {
+		n.applyTo(v)
+	}
+}
+
+// cut counts a partition starting (step 1) or ending (-1) for its clients.
+func (n *nodeCtl) cut(f Fault, step int) {
+	if n.cutReq == nil {
+		n.cutReq, n.cutRepl = map[int]int{}, map[int]int{}
+	}
+	for _, c := range f.Clients {
+		if f.Cut == CutReplies {
+			n.cutRepl[c] += step
+		} else {
+			n.cutReq[c] += step
+		}
+	}
 }
 
 // applyStall stalls or resumes every view. Resume waits until the requests the stall held have
@@ -249,13 +275,11 @@ func (n *nodeCtl) applyStall(on bool) {
 	}
 }
 
-func (n *nodeCtl) applyLocked() {
-	delay := slices.Max(append([]time.Duration{0}, n.delays...))
-	for _, v := range n.views {
-		v.SetFail(n.fail > 0)
-		v.SetLoseReplies(n.lose > 0)
-		v.SetDelay(delay)
-	}
+// applyTo sets the faults of one view: those of the node, and the partitions of its client.
+func (n *nodeCtl) applyTo(v clientFaultView) {
+	v.SetFail(n.fail > 0 || n.cutReq[v.client] > 0)
+	v.SetLoseReplies(n.lose > 0 || n.cutRepl[v.client] > 0)
+	v.SetDelay(slices.Max(append([]time.Duration{0}, n.delays...)))
 }
 
 // reset ends every fault.
@@ -265,6 +289,8 @@ func (n *nodeCtl) reset() {
 	if n.stall > 0 {
 		n.applyStall(false)
 	}
-	n.stall, n.fail, n.lose, n.delays = 0, 0, 0, nil
-	n.applyLocked()
+	n.stall, n.fail, n.lose, n.delays, n.cutReq, n.cutRepl = 0, 0, 0, nil, nil, nil
+	for _, v := range n.views {
+		n.applyTo(v)
+	}
 }

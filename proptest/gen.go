@@ -20,15 +20,18 @@ type family struct {
 
 var families = []family{
 	{"random", 30, buildRandom},
-	{"drift", 10, buildDrift},       // in-model drift on every node: the drift allowance (no-drift)
-	{"amnesia", 10, buildAmnesia},   // data loss under a held lease: quarantine (skip-heal)
-	{"split", 10, buildSplit},       // grants on changing majorities: token order (incr-token)
-	{"stall", 10, buildStall},       // a stalled minority: no waiting for stragglers (wait-all)
-	{"stall-lossy", 10, buildLossy}, // failed attempts with keys set: clean-up (no-cleanup)
-	{"jump", 10, buildJump},         // keys that expire while held: extend never re-creates (extend-recreates)
-	{"pause", 10, buildPause},       // stale holders that act late: compare-and-delete (blind-release)
-	{"restart", 10, buildRestart},   // kill -9 and restart under held leases, with and without data
+	{"drift", 10, buildDrift},         // in-model drift on every node: the drift allowance (no-drift)
+	{"amnesia", 10, buildAmnesia},     // data loss under a held lease: quarantine (skip-heal)
+	{"split", 10, buildSplit},         // grants on changing majorities: token order (incr-token)
+	{"stall", 10, buildStall},         // a stalled minority: no waiting for stragglers (wait-all)
+	{"stall-lossy", 10, buildLossy},   // failed attempts with keys set: clean-up (no-cleanup)
+	{"jump", 10, buildJump},           // keys that expire while held: extend never re-creates (extend-recreates)
+	{"pause", 10, buildPause},         // stale holders that act late: compare-and-delete (blind-release)
+	{"restart", 10, buildRestart},     // kill -9 and restart under held leases, with and without data
+	{"partition", 10, buildPartition}, // clients that see different majorities, one way or both
 }
+
+var cuts = []string{CutBoth, CutRequests, CutReplies}
 
 // ScenarioFromSeed builds the scenario that seed stands for. The same seed always gives the same
 // scenario: the plan (faults, their times, the workload) is reproduced exactly. The execution
@@ -98,7 +101,7 @@ func buildRandom(r *rand.Rand, s *Scenario) {
 }
 
 var randomKinds = []FaultKind{FaultStall, FaultStall, FaultFail, FaultFail, FaultLoseReplies, FaultDelay,
-	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart}
+	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition}
 
 func randomFault(r *rand.Rand, s *Scenario) Fault {
 	f := Fault{
@@ -125,6 +128,9 @@ func randomFault(r *rand.Rand, s *Scenario) Fault {
 		f.Duration = between(r, s.TTL/2, 2*s.TTL)
 	case FaultRestart:
 		f.Duration, f.Persist = between(r, 0, s.TTL), r.IntN(2) == 0
+	case FaultPartition:
+		f.Clients = someNodes(r, s.Clients, 1+r.IntN(s.Clients))
+		f.Cut = cuts[r.IntN(len(cuts))]
 	}
 	return f
 }
@@ -229,6 +235,25 @@ func buildRestart(r *rand.Rand, s *Scenario) {
 	}
 }
 
+// buildPartition: each client is cut off from a minority of the nodes, a different one each, so
+// that clients reach different majorities that overlap on fewer nodes; requests, replies or
+// both are lost, and the partitions move while leases are held and released.
+func buildPartition(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 5, 2+r.IntN(2), 3
+	s.ExpirePct, s.ExtendPct, s.Hold = 20, 40, s.TTL/3
+	w := between(r, s.TTL/2, s.TTL)
+	for k := range 3 + r.IntN(3) {
+		for c := range s.Clients {
+			if r.IntN(3) == 0 {
+				continue
+			}
+			s.Faults = append(s.Faults, Fault{At: time.Duration(k) * w, Kind: FaultPartition,
+				Nodes: someNodes(r, s.N, 1+r.IntN(minority(s.N))), Clients: []int{c}, Duration: w,
+				Cut: cuts[r.IntN(len(cuts))]})
+		}
+	}
+}
+
 func allNodes(n int) []int {
 	all := make([]int, n)
 	for i := range all {
@@ -277,7 +302,8 @@ func ShrinkScenario(v any) gopter.Shrink {
 		t.Clients--
 		t.Faults = nil
 		for _, f := range s.Faults {
-			if f.Kind != FaultPause || f.Client < t.Clients {
+			f.Clients = slices.DeleteFunc(slices.Clone(f.Clients), func(c int) bool { return c >= t.Clients })
+			if (f.Kind != FaultPause || f.Client < t.Clients) && (f.Kind != FaultPartition || len(f.Clients) > 0) {
 				t.Faults = append(t.Faults, f)
 			}
 		}

@@ -37,10 +37,10 @@ type redsyncLib struct {
 var _ lockLib = (*redsyncLib)(nil)
 
 // newRedsync returns a redsync client over a new view of the cluster.
-func (r *runner) newRedsync() (lockLib, error) {
+func (r *runner) newRedsync(id int) (lockLib, error) {
 	s := r.s
 	return &redsyncLib{
-		rs: redsync.New(r.c.redsyncView()...),
+		rs: redsync.New(r.c.redsyncView(id)...),
 		opts: []redsync.Option{
 			redsync.WithExpiry(s.TTL),
 			redsync.WithDriftFactor(s.DriftFactor),

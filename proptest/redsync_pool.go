@@ -20,7 +20,7 @@ import (
 // each node call by a context (expiry × timeout factor), which go-redis otherwise ignores for
 // socket reads, so that a hung server would hold every call for ReadTimeout (3 s by default).
 // Other options are go-redis's defaults, as in redsync's examples.
-func (c *cluster) redsyncView() []rsredis.Pool {
+func (c *cluster) redsyncView(client int) []rsredis.Pool {
 	view := make(poolView, c.srv.len())
 	pools := make([]rsredis.Pool, c.srv.len())
 	for i := range view {
@@ -28,7 +28,7 @@ func (c *cluster) redsyncView() []rsredis.Pool {
 		o.ContextTimeoutEnabled = true
 		rc := redis.NewClient(&o)
 		view[i] = &faultyPool{client: rc, inner: goredis.NewPool(rc)}
-		c.ctls[i].attach(view[i])
+		c.ctls[i].attach(view[i], client)
 		pools[i] = view[i]
 	}
 	c.addView(view)

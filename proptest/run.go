@@ -123,9 +123,9 @@ func (r *runner) newClient(id int) (*client, error) {
 	var lib lockLib
 	var err error
 	if r.cfg.Against == PeerRedsync {
-		lib, err = r.newRedsync()
+		lib, err = r.newRedsync(id)
 	} else {
-		lib, err = r.newQuorum()
+		lib, err = r.newQuorum(id)
 	}
 	if err != nil {
 		return nil, err
@@ -133,9 +133,9 @@ func (r *runner) newClient(id int) (*client, error) {
 	return &client{id: id, s: r.s, l: lib}, nil
 }
 
-// newQuorum returns our Locker over a new view of the cluster.
-func (r *runner) newQuorum() (lockLib, error) {
-	nodes, err := r.c.view()
+// newQuorum returns our Locker over client id's new view of the cluster.
+func (r *runner) newQuorum(id int) (lockLib, error) {
+	nodes, err := r.c.view(id)
 	if err != nil {
 		return nil, err
 	}

@@ -25,11 +25,19 @@ const (
 	FaultDrift       FaultKind = "drift"        // the node's clock runs 1+Rate times as fast for Duration
 	FaultPause       FaultKind = "client-pause" // the client pauses Duration between a fenced read and write
 	FaultRestart     FaultKind = "restart"      // kill -9, down for Duration, restart; amnesic unless Persist
+	FaultPartition   FaultKind = "partition"    // Clients are cut off from Nodes, in Direction, for Duration
+)
+
+// The directions of a partition: what is lost between the clients and the nodes cut off.
+const (
+	CutBoth     = "both"     // requests and replies: the request never arrives
+	CutRequests = "requests" // requests are lost: the request never arrives, the caller sees an error
+	CutReplies  = "replies"  // replies are lost: the request runs, the caller sees an error
 )
 
 // AllFaultKinds lists every fault kind, in a fixed order.
 var AllFaultKinds = []FaultKind{FaultStall, FaultFail, FaultLoseReplies, FaultDelay, FaultDataLoss,
-	FaultClockJump, FaultDrift, FaultPause, FaultRestart}
+	FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition}
 
 // Fault is one entry of a scenario's fault schedule.
 type Fault struct {
@@ -41,6 +49,8 @@ type Fault struct {
 	Rate     float64       `json:"rate,omitempty"`     // drift: the node clock runs 1+Rate times as fast
 	Client   int           `json:"client,omitempty"`   // client-pause: the client that pauses
 	Persist  bool          `json:"persist,omitempty"`  // restart: the node keeps its data (AOF, fsync always)
+	Clients  []int         `json:"clients,omitempty"`  // partition: the clients cut off from Nodes
+	Cut      string        `json:"cut,omitempty"`      // partition: what is lost, CutBoth, CutRequests or CutReplies
 }
 
 func (f Fault) String() string {
@@ -66,6 +76,9 @@ func (f Fault) String() string {
 	}
 	if f.Kind == FaultRestart && f.Persist {
 		b.WriteString(" with its data")
+	}
+	if f.Kind == FaultPartition {
+		fmt.Fprintf(&b, " from clients %v, %s lost", f.Clients, f.Cut)
 	}
 	return b.String()
 }
@@ -144,8 +157,34 @@ func (s Scenario) validateFault(f Fault) error {
 	if f.Persist && f.Kind != FaultRestart {
 		return errors.New("persist is for restarts only")
 	}
+	if err := s.validatePartition(f); err != nil {
+		return err
+	}
 	if f.Kind == FaultDrift && (f.Rate <= 0 || f.Rate > 1) {
 		return fmt.Errorf("drift rate %v must be in (0, 1]", f.Rate)
+	}
+	return nil
+}
+
+// validatePartition checks the clients and the direction of a partition, which other faults
+// must not have.
+func (s Scenario) validatePartition(f Fault) error {
+	if f.Kind != FaultPartition {
+		if len(f.Clients) > 0 || f.Cut != "" {
+			return errors.New("clients and cut are for partitions only")
+		}
+		return nil
+	}
+	if !slices.Contains([]string{CutBoth, CutRequests, CutReplies}, f.Cut) {
+		return fmt.Errorf("cut %q: want %s, %s or %s", f.Cut, CutBoth, CutRequests, CutReplies)
+	}
+	if len(f.Clients) == 0 {
+		return errors.New("a partition cuts off no client")
+	}
+	for _, c := range f.Clients {
+		if c < 0 || c >= s.Clients {
+			return fmt.Errorf("no client %d", c)
+		}
 	}
 	return nil
 }

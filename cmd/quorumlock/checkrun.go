@@ -12,6 +12,7 @@ import (
 
 	"github.com/quorumlock/quorumlock/proptest"
 	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/redis/go-redis/v9"
 )
 
 // checkReport is what --report writes as JSON.
@@ -22,6 +23,7 @@ type checkReport struct {
 
 // campaign runs the campaign (and the mutants if asked), prints the summary and writes the report.
 func campaign(ctx context.Context, cfg checkConfig, stdout, stderr io.Writer) int {
+	redis.SetLogger(quietLogger{}) // the peer's go-redis logs every dial that a fault refuses
 	c := cfg.campaign
 	fmt.Fprintf(stderr, "quorumlock check: seed %d (rerun the same campaign with --seed %d)\n", c.Seed, c.Seed)
 	var bar *checkBar
@@ -53,6 +55,11 @@ func campaign(ctx context.Context, cfg checkConfig, stdout, stderr io.Writer) in
 	}
 	return 0
 }
+
+// quietLogger drops go-redis's log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // mutants runs a campaign per mutant and prints what caught each.
 func mutants(ctx context.Context, cfg checkConfig, stdout io.Writer) ([]proptest.MutantResult, error) {
