@@ -2,9 +2,12 @@ package quorum
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,9 +60,9 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
 // would refuse. Errors wrap ErrInvalidOptions and name the URL, without its password.
 func NewRedisNodeURL(rawURL string, opts Options) (*RedisNode, error) {
 	opts = opts.withDefaults()
-	ro, err := redis.ParseURL(rawURL)
+	ro, err := parseNodeURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: node URL %q: %w", ErrInvalidOptions, redactURL(rawURL), err)
+		return nil, err
 	}
 	if ro.TLSConfig != nil && opts.TLSConfig != nil {
 		tc := opts.TLSConfig.Clone()
@@ -69,8 +72,62 @@ func NewRedisNodeURL(rawURL string, opts Options) (*RedisNode, error) {
 		ro.TLSConfig = tc
 	}
 	ro.DialTimeout = max(4*opts.NodeTimeout, time.Second)
-	name := ro.Addr + "/" + strconv.Itoa(ro.DB)
-	return NewRedisNode(name, ro, opts.TTL), nil
+	return NewRedisNode(nodeName(ro), ro, opts.TTL), nil
+}
+
+// CheckNodeURL reports whether Dial and NewRedisNodeURL accept rawURL, without connecting or
+// allocating a node. The error wraps ErrInvalidOptions and never shows the password.
+func CheckNodeURL(rawURL string) error {
+	_, err := parseNodeURL(rawURL)
+	return err
+}
+
+// nodeName names a node by address and database, never by password: "host:port/db".
+func nodeName(ro *redis.Options) string { return ro.Addr + "/" + strconv.Itoa(ro.DB) }
+
+// parseNodeURL reads a node URL without connecting: redis:// or rediss:// (TLS), a host
+// (default localhost), a port in 1..65535 (default 6379), and an optional database number ≥ 0
+// as the path. go-redis would also take unix:// and query parameters (timeouts, pool sizes),
+// which the lock's own connection ignores; they are refused rather than silently dropped.
+// Errors wrap ErrInvalidOptions and never show the password.
+func parseNodeURL(rawURL string) (*redis.Options, error) {
+	bad := func(err error) error {
+		return fmt.Errorf("%w: node URL %q: %w", ErrInvalidOptions, redactURL(rawURL), err)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error quotes the whole URL, password included; its cause quotes a fragment,
+		// which may be part of a password whose reserved characters were not escaped.
+		var ue *url.Error
+		if strings.Contains(rawURL, "@") || !errors.As(err, &ue) {
+			return nil, bad(errors.New("malformed (percent-encode the characters :/?#@% in a user name or password)"))
+		}
+		return nil, bad(ue.Err)
+	}
+	switch {
+	case u.Scheme != "redis" && u.Scheme != "rediss":
+		return nil, bad(fmt.Errorf("scheme %q: want redis:// or rediss://", u.Scheme))
+	case u.Opaque != "":
+		return nil, bad(errors.New("want redis://host:port[/db]"))
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, bad(errors.New("query parameters and fragments are not supported: want redis://host:port[/db]"))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, bad(fmt.Errorf("port %s: want 1..65535", p))
+		}
+	}
+	ro, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, bad(err)
+	}
+	if h, _, err := net.SplitHostPort(ro.Addr); err != nil || h == "" {
+		return nil, bad(fmt.Errorf("host %q: want a name or an IP address", u.Hostname()))
+	}
+	if ro.DB < 0 {
+		return nil, bad(fmt.Errorf("database number %d: want 0 or more", ro.DB))
+	}
+	return ro, nil
 }
 
 // redactURL hides the password of a URL for error messages.

@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"fmt"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -20,7 +21,7 @@ func validateName(name string) error {
 		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidName, name)
 	}
 	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) { // C0, DEL and C1 (U+0080–U+009F)
 			return fmt.Errorf("%w: %q contains a control character", ErrInvalidName, name)
 		}
 		if r == '{' || r == '}' {

@@ -19,7 +19,13 @@ const (
 	DefaultRetryDelayMax = 100 * time.Millisecond
 )
 
+// maxDuration bounds every duration of Options, far beyond any sensible value, so that the sums
+// and small multiples of them that the Locker computes (2 × NodeTimeout, NodeTimeout +
+// CleanupTimeout, twice the retry delay) cannot overflow.
+const maxDuration = 10 * 365 * 24 * time.Hour
+
 // Options configures a Locker. The zero value of every field means its documented default.
+// Every duration is at most ten years (87600h).
 type Options struct {
 	// TTL is how long a grant (and each extension) lasts on the nodes. Default DefaultTTL (10 s).
 	TTL time.Duration
@@ -83,7 +89,7 @@ func (o Options) withDefaults() Options {
 		o.Quarantine = o.TTL
 	}
 	if o.CleanupTimeout == 0 {
-		o.CleanupTimeout = 4 * o.NodeTimeout
+		o.CleanupTimeout = 4 * min(o.NodeTimeout, maxDuration/4) // no overflow: refused above maxDuration
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
@@ -101,7 +107,7 @@ func (o Options) validate() error {
 	if o.TTL <= 0 {
 		bad("TTL is %v, must be positive", o.TTL)
 	}
-	if o.DriftFactor < 0 || o.DriftFactor >= 0.5 {
+	if !(o.DriftFactor >= 0 && o.DriftFactor < 0.5) { // NaN too
 		bad("DriftFactor is %v, must be in [0, 0.5)", o.DriftFactor)
 	}
 	if o.NodeTimeout <= 0 {
@@ -134,6 +140,7 @@ func (o Options) validate() error {
 	if o.CleanupTimeout <= 0 {
 		bad("CleanupTimeout is %v, must be positive", o.CleanupTimeout)
 	}
+	errs = append(errs, o.tooLong()...)
 	if len(o.KeyPrefix) > 128 {
 		bad("KeyPrefix is %d bytes, at most 128", len(o.KeyPrefix))
 	}
@@ -141,4 +148,19 @@ func (o Options) validate() error {
 		return nil
 	}
 	return fmt.Errorf("%w: %w", ErrInvalidOptions, errors.Join(errs...))
+}
+
+// tooLong reports every duration above maxDuration.
+func (o Options) tooLong() []error {
+	var errs []error
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"TTL", o.TTL}, {"NodeTimeout", o.NodeTimeout}, {"Quarantine", o.Quarantine}, {"RetryDelayMin", o.RetryDelayMin},
+		{"RetryDelayMax", o.RetryDelayMax}, {"ExtendInterval", o.ExtendInterval}, {"CleanupTimeout", o.CleanupTimeout}} {
+		if d.v > maxDuration {
+			errs = append(errs, fmt.Errorf("%s (%v) must be at most %v", d.name, d.v, maxDuration))
+		}
+	}
+	return errs
 }

@@ -161,7 +161,8 @@ func parseNodes(list string) ([]string, error) {
 	return urls, nil
 }
 
-// checkNodeURL checks the form of one node URL; errors never show its password.
+// checkNodeURL checks the form of one node URL as quorum.Dial will read it, without connecting;
+// errors never show its password.
 func checkNodeURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -169,6 +170,9 @@ func checkNodeURL(raw string) error {
 	}
 	if (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 		return fmt.Errorf("%q: want redis://host:port[/db] or rediss://host:port[/db]", u.Redacted())
+	}
+	if err := quorum.CheckNodeURL(raw); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), quorum.ErrInvalidOptions.Error()+": "))
 	}
 	return nil
 }

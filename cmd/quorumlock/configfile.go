@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -17,6 +18,11 @@ func (c *nodeConfig) loadFile(path, label string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
+	return c.parseFile(path, b)
+}
+
+// parseFile applies the settings of the YAML text b of the file at path.
+func (c *nodeConfig) parseFile(path string, b []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -41,6 +47,9 @@ func (c *nodeConfig) loadMapping(path, parent string, m *yaml.Node) error {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		key := k.Value
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			key = k.Alias.Value // an alias key's Value is its anchor's name, not the key
+		}
 		if parent != "" {
 			key = parent + "." + key
 		}
@@ -84,6 +93,8 @@ func (c *nodeConfig) loadValue(path, parent, key string, k, v *yaml.Node) error 
 // by one so that an error names the line of the bad URL.
 func scalarValue(path, key string, v *yaml.Node) (string, error) {
 	switch {
+	case v.Kind == yaml.ScalarNode && v.Style&yaml.TaggedStyle != 0 && !slices.Contains(plainTags, v.Tag):
+		return "", fmt.Errorf("%s:%d: %s: YAML tag %s is not supported", path, v.Line, key, v.Tag)
 	case v.Kind == yaml.ScalarNode:
 		return v.Value, nil
 	case v.Kind == yaml.SequenceNode && key == "nodes":
@@ -101,6 +112,10 @@ func scalarValue(path, key string, v *yaml.Node) (string, error) {
 	}
 	return "", fmt.Errorf("%s:%d: %s: want a single value, got %s", path, v.Line, key, kindName(v))
 }
+
+// plainTags are the explicit tags a value may carry: with any other (!!binary, a custom tag) the
+// text of the scalar is not the value the YAML means.
+var plainTags = []string{"!!str", "!!int", "!!float", "!!bool"}
 
 // knownKeys lists the keys allowed inside parent ("" for the top level).
 func knownKeys(parent string) string {
