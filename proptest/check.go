@@ -80,8 +80,27 @@ func (r Result) String() string {
 	return b.String()
 }
 
-// Check verifies every property on h that applies to the library that ran it.
+// Check verifies every property on h that applies to the library that ran it. With several
+// locks (Scenario.Names), the properties of one lock and its store are checked per lock, and
+// their violations name the lock.
 func Check(h *History) Result {
+	var vs []Violation
+	subs := h.byResource()
+	for res, sub := range subs {
+		for _, v := range checkResource(sub) {
+			if len(subs) > 1 {
+				v.Detail = resourceName(res) + ": " + v.Detail
+			}
+			vs = append(vs, v)
+		}
+	}
+	vs = append(vs, checkLeftovers(h)...)
+	vs = append(vs, checkLatency(h)...)
+	return Result{Violations: vs, NotApplicable: NotApplicable(h.Against)}
+}
+
+// checkResource verifies the properties of one lock and its store.
+func checkResource(h *History) []Violation {
 	ls := leasesOf(h)
 	var vs []Violation
 	if h.fenced() {
@@ -90,10 +109,29 @@ func Check(h *History) Result {
 	vs = append(vs, checkStore(h)...)
 	vs = append(vs, checkExclusion(h.Scenario, ls)...)
 	vs = append(vs, checkContinuity(ls)...)
-	vs = append(vs, checkLiveness(h)...)
-	vs = append(vs, checkLeftovers(h)...)
-	vs = append(vs, checkLatency(h)...)
-	return Result{Violations: vs, NotApplicable: NotApplicable(h.Against)}
+	return append(vs, checkLiveness(h)...)
+}
+
+// byResource splits h into one history per lock: the lock's operations, and every fault.
+func (h *History) byResource() []*History {
+	n := h.Scenario.names()
+	if n == 1 {
+		return []*History{h}
+	}
+	out := make([]*History, n)
+	for res := range out {
+		sub := *h
+		sub.Ops = nil
+		out[res] = &sub
+	}
+	for _, o := range h.Ops {
+		for res, sub := range out {
+			if o.Kind == OpFault || o.Res == res {
+				sub.Ops = append(sub.Ops, o)
+			}
+		}
+	}
+	return out
 }
 
 // lease is one grant as the history shows it.

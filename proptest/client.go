@@ -7,20 +7,26 @@ import (
 	"time"
 )
 
-// lockName is the one lock every client of a run contends for.
-const lockName = "resource"
+// resourceName is the name of lock res of a run: "resource" for the first, which every run
+// has, then "resource1" and "resource2" (Scenario.Names).
+func resourceName(res int) string {
+	if res == 0 {
+		return "resource"
+	}
+	return fmt.Sprintf("resource%d", res)
+}
 
 // client runs the lock-set workload of one client over its own lock library (our Locker, or
 // the peer's): acquire, read the set for update, maybe hold, extend or pause, write the set
 // back with one new element, release.
 type client struct {
-	id    int
-	s     Scenario
-	l     lockLib
-	store *store
-	rec   *recorder
-	inj   *injector     // nil for the probe
-	wait  time.Duration // bound of one Acquire
+	id     int
+	s      Scenario
+	l      lockLib
+	stores []*store // one per lock, Scenario.Names
+	rec    *recorder
+	inj    *injector     // nil for the probe
+	wait   time.Duration // bound of one Acquire
 }
 
 // maxUpdates bounds the updates of one client while it waits for the fault schedule to end.
@@ -40,7 +46,7 @@ func (c *client) run(ctx context.Context) {
 			case <-ctx.Done():
 			}
 		}
-		c.update(ctx, k)
+		c.update(ctx, k, c.plan(k))
 	}
 }
 
@@ -55,6 +61,7 @@ type updatePlan struct {
 	hold   time.Duration // pause before the write, within validity
 	expire bool          // hold until the lease ends locally instead
 	extend bool          // extend once before the write
+	res    int           // the lock and store it updates
 }
 
 // plan draws update k's plan from the scenario's seed: the same scenario plans the same updates.
@@ -64,22 +71,20 @@ func (c *client) plan(k int) updatePlan {
 		hold:   between(r, 0, c.s.Hold),
 		expire: r.IntN(100) < c.s.ExpirePct,
 		extend: r.IntN(100) < c.s.ExtendPct,
+		res:    r.IntN(c.s.names()),
 	}
 }
 
 // update performs one fenced read-modify-write under the lock. It writes even when the lease
 // has ended meanwhile, as a client that checked before a pause would: the fence must refuse it.
-func (c *client) update(ctx context.Context, k int) {
-	p := updatePlan{}
-	if c.inj != nil {
-		p = c.plan(k)
-	}
-	le, lease := c.acquire(ctx)
+func (c *client) update(ctx context.Context, k int, p updatePlan) {
+	st := c.stores[p.res]
+	le, lease := c.acquire(ctx, p.res)
 	if le == nil {
 		return
 	}
-	defer c.release(le, lease)
-	set, ok := c.store.readForUpdate(c.id, lease, le.token())
+	defer c.release(le, lease, p.res)
+	set, ok := st.readForUpdate(c.id, lease, le.token())
 	if !ok {
 		return
 	}
@@ -92,18 +97,18 @@ func (c *client) update(ctx context.Context, k int) {
 		sleep(ctx, p.hold)
 	}
 	if p.extend {
-		c.extend(ctx, le, lease)
+		c.extend(ctx, le, lease, p.res)
 	}
 	c.pause(ctx)
 	elem := (c.id+2)*1000 + k
-	c.store.write(c.id, lease, le.token(), with(set, elem), elem)
+	st.write(c.id, lease, le.token(), with(set, elem), elem)
 }
 
-func (c *client) acquire(ctx context.Context) (lockLease, int) {
+func (c *client) acquire(ctx context.Context, res int) (lockLease, int) {
 	actx, cancel := context.WithTimeout(ctx, c.wait)
 	defer cancel()
-	op := Op{Client: c.id, Kind: OpAcquire, Invoke: c.rec.now()}
-	le, attempts, err := c.l.acquire(actx, lockName)
+	op := Op{Client: c.id, Kind: OpAcquire, Invoke: c.rec.now(), Res: res}
+	le, attempts, err := c.l.acquire(actx, resourceName(res))
 	op.Complete = c.rec.now()
 	if err != nil {
 		op.Err = fmt.Sprintf("%v (after %d attempts)", err, attempts)
@@ -117,10 +122,10 @@ func (c *client) acquire(ctx context.Context) (lockLease, int) {
 	return le, op.Lease
 }
 
-func (c *client) extend(ctx context.Context, le lockLease, lease int) {
+func (c *client) extend(ctx context.Context, le lockLease, lease, res int) {
 	ectx, cancel := context.WithTimeout(ctx, c.s.TTL)
 	defer cancel()
-	op := Op{Client: c.id, Kind: OpExtend, Lease: lease, Token: le.token(), Invoke: c.rec.now()}
+	op := Op{Client: c.id, Kind: OpExtend, Lease: lease, Token: le.token(), Invoke: c.rec.now(), Res: res}
 	lost, err := le.extend(ectx)
 	op.Complete = c.rec.now()
 	op.OK, op.Lost = err == nil, lost
@@ -149,8 +154,8 @@ func (c *client) pause(ctx context.Context) {
 	c.rec.add(op)
 }
 
-func (c *client) release(le lockLease, lease int) {
-	op := Op{Client: c.id, Kind: OpRelease, Lease: lease, Token: le.token(), Invoke: c.rec.now()}
+func (c *client) release(le lockLease, lease, res int) {
+	op := Op{Client: c.id, Kind: OpRelease, Lease: lease, Token: le.token(), Invoke: c.rec.now(), Res: res}
 	op.ValidUntil = c.rec.offset(le.validUntil())
 	op.Lost = le.lost()
 	err := le.release(context.Background())

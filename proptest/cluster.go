@@ -134,13 +134,15 @@ func (c *cluster) barrier(ctx context.Context) {
 	wg.Wait()
 }
 
-// lockKeys returns, per server, the workload's lock key (lockKey) if it exists there, with its
-// owner.
-func (c *cluster) lockKeys(key string) [][]string {
+// lockKeys returns, per server, those of the workload's lock keys that exist there, each with
+// its owner.
+func (c *cluster) lockKeys(keys []string) [][]string {
 	out := make([][]string, c.srv.len())
 	for i := range out {
-		if owner, ok := c.srv.get(i, key); ok {
-			out[i] = append(out[i], key+"="+owner)
+		for _, key := range keys {
+			if owner, ok := c.srv.get(i, key); ok {
+				out[i] = append(out[i], key+"="+owner)
+			}
 		}
 	}
 	return out

@@ -74,7 +74,10 @@
 // or with its data files deleted), and clock jumps and drift are played by rewriting TTLs. On
 // in-process nodes a stall is a black hole in front of the node whose queued requests run on
 // resume, and a restart closes and restarts the miniredis server. RunConfig.URLs runs on servers
-// given by URL, touching only keys under "quorumlock-check:". Limits of this version: all
-// clients share one machine and its clocks, and node faults cut a node off from every client at
-// once (partitions are per node, not per link).
+// given by URL, touching only keys under "quorumlock-check:". A partition cuts some clients
+// off from some nodes (requests, replies or both lost) while the others still reach them. The
+// random family spreads its updates over up to three locks, each guarding its own store; the
+// properties of a lock and its store are checked per lock. Limits of this version: all clients
+// share one machine, so a client's wall clock cannot step apart from the others', and a lost
+// request or reply fails at once rather than after a timeout.
 package proptest

@@ -91,6 +91,7 @@ func someNodes(r *rand.Rand, n, k int) []int {
 func minority(n int) int { return n - (n/2 + 1) }
 
 func buildRandom(r *rand.Rand, s *Scenario) {
+	s.Names = 1 + r.IntN(3)
 	for range r.IntN(6) {
 		f := randomFault(r, s)
 		if f.losesData() && len(Scenario{N: s.N, Faults: append(s.Faults, f)}.lostNodes()) > minority(s.N) {

@@ -48,6 +48,7 @@ type Op struct {
 	Value      []int         `json:"value,omitempty"`       // read, final: the set; write: the set written
 	Seq        int           `json:"seq,omitempty"`         // read, write: position in the store's order
 	Fault      *Fault        `json:"fault,omitempty"`       // fault: what was injected
+	Res        int           `json:"res,omitempty"`         // the lock and store the op belongs to (resourceName)
 }
 
 func (o Op) String() string {

@@ -34,12 +34,17 @@ type lockLease interface {
 	release(ctx context.Context) error
 }
 
-// lockKey returns the key under which the library keeps the workload's lock on every node.
-func lockKey(against string) string {
-	if against == PeerRedsync {
-		return redsyncName(lockName)
+// lockKeys returns the keys under which the library keeps the workload's locks on every node.
+func lockKeys(against string, names int) []string {
+	var keys []string
+	for res := range names {
+		if against == PeerRedsync {
+			keys = append(keys, redsyncName(resourceName(res)))
+		} else {
+			keys = append(keys, keyPrefix+"{"+resourceName(res)+"}")
+		}
 	}
-	return keyPrefix + "{" + lockName + "}"
+	return keys
 }
 
 // quorumLib is our quorum.Locker, with an observer of its attempts.

@@ -68,17 +68,19 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 		return nil, errors.Join(err, closeAll(lockers))
 	}
 	rec := newRecorder()
-	st := newStore(rec, cfg.Against == "")
-	r.workload(ctx, lockers, st, rec)
+	stores := newStores(rec, cfg.Against == "", s)
+	r.workload(ctx, lockers, stores, rec)
 	if err := closeAll(lockers); err != nil {
 		return nil, err
 	}
 	c.barrier(ctx)
-	left := c.lockKeys(lockKey(cfg.Against))
-	if err := r.probe(ctx, st, rec); err != nil {
+	left := c.lockKeys(lockKeys(cfg.Against, s.names()))
+	if err := r.probe(ctx, stores, rec); err != nil {
 		return nil, err
 	}
-	st.final()
+	for _, st := range stores {
+		st.final()
+	}
 	return &History{Scenario: s, Mutant: string(cfg.Mutant), Against: cfg.Against, Ops: rec.history(),
 		LeftKeys: left, Elapsed: rec.now()}, nil
 }
@@ -91,11 +93,11 @@ type runner struct {
 }
 
 // workload runs the clients and the fault schedule until both are done, then heals every fault.
-func (r *runner) workload(ctx context.Context, clients []*client, st *store, rec *recorder) {
+func (r *runner) workload(ctx context.Context, clients []*client, stores []*store, rec *recorder) {
 	inj := startInjector(ctx, r.s, r.c, rec)
 	var wg sync.WaitGroup
 	for _, cl := range clients {
-		cl.store, cl.rec, cl.inj, cl.wait = st, rec, inj, 3*r.s.TTL
+		cl.stores, cl.rec, cl.inj, cl.wait = stores, rec, inj, 3*r.s.TTL
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -176,13 +178,15 @@ func (r *runner) warmUp(ctx context.Context, l lockLib) error {
 
 // probe checks liveness once every fault has healed and every client has closed: a fresh
 // client must be granted the lock within LivenessBound, and makes one fenced update.
-func (r *runner) probe(ctx context.Context, st *store, rec *recorder) error {
+func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) error {
 	p, err := r.newClient(ProbeClient)
 	if err != nil {
 		return err
 	}
-	p.store, p.rec, p.wait = st, rec, LivenessBound(r.s)
-	p.update(ctx, 0)
+	p.stores, p.rec, p.wait = stores, rec, LivenessBound(r.s)
+	for res := range stores {
+		p.update(ctx, 0, updatePlan{res: res})
+	}
 	return closeAll([]*client{p})
 }
 

@@ -96,10 +96,11 @@ type Scenario struct {
 	TTL         time.Duration `json:"ttl"`
 	NodeTimeout time.Duration `json:"node_timeout"`
 	DriftFactor float64       `json:"drift_factor"`
-	Ops         int           `json:"ops"`        // fenced updates per client, at least
-	Hold        time.Duration `json:"hold"`       // longest pause inside a lease before the write
-	ExpirePct   int           `json:"expire_pct"` // percent of updates that hold the lease until it ends
-	ExtendPct   int           `json:"extend_pct"` // percent of updates that extend the lease once
+	Ops         int           `json:"ops"`             // fenced updates per client, at least
+	Hold        time.Duration `json:"hold"`            // longest pause inside a lease before the write
+	ExpirePct   int           `json:"expire_pct"`      // percent of updates that hold the lease until it ends
+	ExtendPct   int           `json:"extend_pct"`      // percent of updates that extend the lease once
+	Names       int           `json:"names,omitempty"` // locks (each with its own store) the updates spread over; 0 means 1
 	Faults      []Fault       `json:"faults"`
 }
 
@@ -124,6 +125,9 @@ func (s Scenario) Validate() error {
 	}
 	if s.Ops < 1 || s.Ops > 20 {
 		bad("Ops is %d, must be in 1..20", s.Ops)
+	}
+	if s.Names < 0 || s.Names > 3 {
+		bad("Names is %d, must be in 0..3", s.Names)
 	}
 	for i, f := range s.Faults {
 		if err := s.validateFault(f); err != nil {
@@ -200,6 +204,9 @@ func (s Scenario) persists() bool {
 	return slices.ContainsFunc(s.Faults, func(f Fault) bool { return f.Kind == FaultRestart && f.Persist })
 }
 
+// names returns the number of locks the workload uses.
+func (s Scenario) names() int { return max(1, s.Names) }
+
 // majority is the number of nodes that make a majority of s.N.
 func (s Scenario) majority() int { return s.N/2 + 1 }
 
@@ -249,6 +256,9 @@ func (s Scenario) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario seed=%d family=%s shrunk=%d N=%d clients=%d TTL=%v NT=%v drift=%.3f ops=%d hold=%v expire=%d%% extend=%d%%",
 		s.Seed, s.Family, s.Shrunk, s.N, s.Clients, s.TTL, s.NodeTimeout, s.DriftFactor, s.Ops, s.Hold, s.ExpirePct, s.ExtendPct)
+	if s.names() > 1 {
+		fmt.Fprintf(&b, " names=%d", s.names())
+	}
 	for _, f := range s.Faults {
 		fmt.Fprintf(&b, "\n  %v", f)
 	}

@@ -24,6 +24,7 @@ import (
 type store struct {
 	rec    *recorder
 	fenced bool
+	res    int // the lock that guards it, recorded with its operations
 
 	mu    sync.Mutex
 	fence fencing.Token
@@ -31,7 +32,18 @@ type store struct {
 	seq   int
 }
 
-func newStore(rec *recorder, fenced bool) *store { return &store{rec: rec, fenced: fenced} }
+func newStore(rec *recorder, fenced bool, res int) *store {
+	return &store{rec: rec, fenced: fenced, res: res}
+}
+
+// newStores returns one store per lock of s.
+func newStores(rec *recorder, fenced bool, s Scenario) []*store {
+	var out []*store
+	for res := range s.names() {
+		out = append(out, newStore(rec, fenced, res))
+	}
+	return out
+}
 
 // admits reports whether the store admits token now, and raises the fence to it if so.
 func (s *store) admits(token fencing.Token) bool {
@@ -48,7 +60,7 @@ func (s *store) admits(token fencing.Token) bool {
 // readForUpdate returns the set if the store admits token (not below the fence), and raises the
 // fence to it.
 func (s *store) readForUpdate(client, lease int, token fencing.Token) ([]int, bool) {
-	op := Op{Client: client, Kind: OpRead, Lease: lease, Token: token, Invoke: s.rec.now()}
+	op := Op{Client: client, Kind: OpRead, Lease: lease, Token: token, Invoke: s.rec.now(), Res: s.res}
 	s.mu.Lock()
 	s.seq++
 	op.Seq = s.seq
@@ -65,7 +77,7 @@ func (s *store) readForUpdate(client, lease int, token fencing.Token) ([]int, bo
 // write replaces the set with value if the store admits token, and raises the fence.
 func (s *store) write(client, lease int, token fencing.Token, value []int, elem int) bool {
 	op := Op{Client: client, Kind: OpWrite, Lease: lease, Token: token, Elem: elem,
-		Value: slices.Clone(value), Invoke: s.rec.now()}
+		Value: slices.Clone(value), Invoke: s.rec.now(), Res: s.res}
 	s.mu.Lock()
 	s.seq++
 	op.Seq = s.seq
@@ -81,7 +93,7 @@ func (s *store) write(client, lease int, token fencing.Token, value []int, elem 
 
 // final records and returns the set at the end of the run.
 func (s *store) final() []int {
-	op := Op{Kind: OpFinal, Invoke: s.rec.now()}
+	op := Op{Kind: OpFinal, Invoke: s.rec.now(), Res: s.res}
 	s.mu.Lock()
 	s.seq++
 	op.Seq = s.seq
