@@ -26,3 +26,19 @@ type Timer = k8sclock.Timer
 func Real() Clock { return k8sclock.RealClock{} }
 
 var _ Clock = k8sclock.RealClock{}
+
+// WallClock is implemented by a Clock whose wall-clock reading can step apart from the
+// monotonic time that Now and Since measure, as the system clock does when NTP steps it. The
+// lock reads the wall clock only to propose fencing tokens (which must rise across restarts);
+// every duration it measures is monotonic.
+type WallClock interface {
+	Wall() time.Time
+}
+
+// Wall returns c's wall-clock time: c.Wall() if c is a WallClock, else c.Now().
+func Wall(c Clock) time.Time {
+	if w, ok := c.(WallClock); ok {
+		return w.Wall()
+	}
+	return c.Now()
+}

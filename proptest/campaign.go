@@ -249,7 +249,7 @@ func withNodes(s Scenario, n int) Scenario {
 	for _, f := range s.Faults {
 		g := f
 		g.Nodes = slices.DeleteFunc(slices.Clone(f.Nodes), func(i int) bool { return i >= n })
-		if f.Kind != FaultPause && len(g.Nodes) == 0 {
+		if !f.onClient() && len(g.Nodes) == 0 {
 			continue
 		}
 		if f.losesData() && len(Scenario{N: n, Faults: append(t.Faults, g)}.lostNodes()) > minority(n) {

@@ -10,9 +10,10 @@ import (
 // each fault from the moment it was applied to the moment it was healed. Client pauses are not
 // applied here: the client that pauses asks for them (takePause).
 type injector struct {
-	s   Scenario
-	c   *cluster
-	rec *recorder
+	s     Scenario
+	c     *cluster
+	rec   *recorder
+	walls map[int]*wallClock // the clients' clocks, by client
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the fault goroutines
@@ -27,9 +28,9 @@ type injector struct {
 }
 
 // startInjector starts the schedule; stop ends it.
-func startInjector(ctx context.Context, s Scenario, c *cluster, rec *recorder) *injector {
+func startInjector(ctx context.Context, s Scenario, c *cluster, rec *recorder, walls map[int]*wallClock) *injector {
 	ctx, cancel := context.WithCancel(ctx)
-	in := &injector{s: s, c: c, rec: rec, cancel: cancel, done: make(chan struct{})}
+	in := &injector{s: s, c: c, rec: rec, walls: walls, cancel: cancel, done: make(chan struct{})}
 	for _, f := range s.Faults {
 		if f.Kind == FaultPause {
 			in.pauses = append(in.pauses, f)
@@ -86,6 +87,10 @@ func (in *injector) run(ctx context.Context, f Fault) {
 		in.drift(ctx, f, &op)
 	case FaultRestart:
 		in.restart(ctx, f, &op)
+	case FaultWallStep:
+		if w := in.walls[f.Client]; w != nil { // the peer reads no wall clock
+			w.step(f.Step)
+		}
 	default:
 		for _, n := range f.Nodes {
 			in.c.ctls[n].set(f, true)

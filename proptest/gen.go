@@ -102,7 +102,7 @@ func buildRandom(r *rand.Rand, s *Scenario) {
 }
 
 var randomKinds = []FaultKind{FaultStall, FaultStall, FaultFail, FaultFail, FaultLoseReplies, FaultDelay,
-	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition}
+	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition, FaultWallStep}
 
 func randomFault(r *rand.Rand, s *Scenario) Fault {
 	f := Fault{
@@ -132,6 +132,8 @@ func randomFault(r *rand.Rand, s *Scenario) Fault {
 	case FaultPartition:
 		f.Clients = someNodes(r, s.Clients, 1+r.IntN(s.Clients))
 		f.Cut = cuts[r.IntN(len(cuts))]
+	case FaultWallStep:
+		f.Nodes, f.Client, f.Duration, f.Step = nil, r.IntN(s.Clients), 0, wallStep(r)
 	}
 	return f
 }
@@ -253,6 +255,18 @@ func buildPartition(r *rand.Rand, s *Scenario) {
 				Cut: cuts[r.IntN(len(cuts))]})
 		}
 	}
+}
+
+// wallStep draws a step of a client's wall clock: back by up to an hour, ahead by hours, or
+// ahead by more than the day a node accepts a proposal ahead of its own clock.
+func wallStep(r *rand.Rand) time.Duration {
+	switch r.IntN(3) {
+	case 0:
+		return -between(r, time.Second, time.Hour)
+	case 1:
+		return between(r, time.Minute, 20*time.Hour)
+	}
+	return between(r, 25*time.Hour, maxWallStep)
 }
 
 func allNodes(n int) []int {

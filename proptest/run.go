@@ -87,14 +87,15 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 
 // runner holds what one Run sets up.
 type runner struct {
-	s   Scenario
-	cfg RunConfig
-	c   *cluster
+	s     Scenario
+	cfg   RunConfig
+	c     *cluster
+	walls map[int]*wallClock // our clients' clocks, whose wall readings faults step
 }
 
 // workload runs the clients and the fault schedule until both are done, then heals every fault.
 func (r *runner) workload(ctx context.Context, clients []*client, stores []*store, rec *recorder) {
-	inj := startInjector(ctx, r.s, r.c, rec)
+	inj := startInjector(ctx, r.s, r.c, rec, r.walls)
 	var wg sync.WaitGroup
 	for _, cl := range clients {
 		cl.stores, cl.rec, cl.inj, cl.wait = stores, rec, inj, 3*r.s.TTL
@@ -142,7 +143,13 @@ func (r *runner) newQuorum(id int) (lockLib, error) {
 		return nil, err
 	}
 	obs := &attemptObserver{}
+	wall := newWallClock()
+	if r.walls == nil {
+		r.walls = map[int]*wallClock{}
+	}
+	r.walls[id] = wall
 	l, err := quorum.New(nodes, quorum.Options{
+		Clock:         wall,
 		TTL:           r.s.TTL,
 		DriftFactor:   r.s.DriftFactor,
 		NodeTimeout:   r.s.NodeTimeout,

@@ -26,6 +26,7 @@ const (
 	FaultPause       FaultKind = "client-pause" // the client pauses Duration between a fenced read and write
 	FaultRestart     FaultKind = "restart"      // kill -9, down for Duration, restart; amnesic unless Persist
 	FaultPartition   FaultKind = "partition"    // Clients are cut off from Nodes, in Direction, for Duration
+	FaultWallStep    FaultKind = "wall-step"    // the client's wall clock steps by Step (NTP); monotonic time does not
 )
 
 // The directions of a partition: what is lost between the clients and the nodes cut off.
@@ -37,7 +38,7 @@ const (
 
 // AllFaultKinds lists every fault kind, in a fixed order.
 var AllFaultKinds = []FaultKind{FaultStall, FaultFail, FaultLoseReplies, FaultDelay, FaultDataLoss,
-	FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition}
+	FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition, FaultWallStep}
 
 // Fault is one entry of a scenario's fault schedule.
 type Fault struct {
@@ -51,12 +52,13 @@ type Fault struct {
 	Persist  bool          `json:"persist,omitempty"`  // restart: the node keeps its data (AOF, fsync always)
 	Clients  []int         `json:"clients,omitempty"`  // partition: the clients cut off from Nodes
 	Cut      string        `json:"cut,omitempty"`      // partition: what is lost, CutBoth, CutRequests or CutReplies
+	Step     time.Duration `json:"step,omitempty"`     // wall-step: how far the wall clock moves, back if negative
 }
 
 func (f Fault) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v %s", f.At, f.Kind)
-	if f.Kind == FaultPause {
+	if f.onClient() {
 		fmt.Fprintf(&b, " client %d", f.Client)
 	} else {
 		fmt.Fprintf(&b, " nodes %v", f.Nodes)
@@ -64,7 +66,7 @@ func (f Fault) String() string {
 	switch f.Kind {
 	case FaultClockJump:
 		fmt.Fprintf(&b, " by %v", f.Duration)
-	case FaultDataLoss:
+	case FaultDataLoss, FaultWallStep:
 	default:
 		fmt.Fprintf(&b, " for %v", f.Duration)
 	}
@@ -79,6 +81,9 @@ func (f Fault) String() string {
 	}
 	if f.Kind == FaultPartition {
 		fmt.Fprintf(&b, " from clients %v, %s lost", f.Clients, f.Cut)
+	}
+	if f.Kind == FaultWallStep {
+		fmt.Fprintf(&b, " by %v", f.Step)
 	}
 	return b.String()
 }
@@ -144,7 +149,10 @@ func (s Scenario) validateFault(f Fault) error {
 	if f.At < 0 || f.Duration < 0 || f.At > time.Minute || f.Duration > time.Minute {
 		return errors.New("its offset and duration must lie in [0, 1m]")
 	}
-	if f.Kind == FaultPause {
+	if (f.Step != 0) != (f.Kind == FaultWallStep) || f.Step < -maxWallStep || f.Step > maxWallStep {
+		return fmt.Errorf("step %v: wall steps only, nonzero, within ±%v", f.Step, maxWallStep)
+	}
+	if f.onClient() {
 		if f.Client < 0 || f.Client >= s.Clients {
 			return fmt.Errorf("no client %d", f.Client)
 		}
@@ -169,6 +177,13 @@ func (s Scenario) validateFault(f Fault) error {
 	}
 	return nil
 }
+
+// onClient reports whether f acts on a client rather than on nodes.
+func (f Fault) onClient() bool { return f.Kind == FaultPause || f.Kind == FaultWallStep }
+
+// maxWallStep bounds a client's wall-clock step: a few days, beyond the day ahead of its own
+// clock that a node accepts in a proposal.
+const maxWallStep = 72 * time.Hour
 
 // validatePartition checks the clients and the direction of a partition, which other faults
 // must not have.

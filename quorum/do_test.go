@@ -91,7 +91,8 @@ func TestDoWithDeadlineWhileHeld(t *testing.T) {
 func TestAcquireWaitsForTheHolder(t *testing.T) {
 	_, l := newLocker(t, 3, quorum.Options{})
 	holder := mustAcquire(t, l, "job")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	// Long enough for attempts to complete on a loaded machine: the error must carry the last.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := l.Acquire(ctx, "job")
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, quorum.ErrNotAcquired) {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/quorumlock/quorumlock/clock"
 	"github.com/quorumlock/quorumlock/fencing"
 )
 
@@ -142,7 +143,7 @@ func (l *Locker) propose(name string, above fencing.Token) (fencing.Token, error
 	if above >= fencing.MaxToken {
 		return 0, fmt.Errorf("%w: %q: a node's fencing counter is at the maximum %d", ErrTokenSpace, name, fencing.MaxToken)
 	}
-	return max(fencing.Token(l.opts.Clock.Now().UnixMicro()), above+1), nil
+	return max(fencing.Token(clock.Wall(l.opts.Clock).UnixMicro()), above+1), nil
 }
 
 // randomID returns 128 bits from crypto/rand in hex: owners and incarnations.
