@@ -7,9 +7,11 @@
 // allowance, a lock-set workload, and a fault schedule as data (Scenario, Fault): node stalls
 // whose queued requests run on resume, failing nodes, replies lost after the write, delays,
 // data loss (FLUSHALL: amnesia), kill -9 and restart with or without the node's data, node clock
-// jumps and drift, and client pauses past the end of the lease (the GC-pause case). Besides fully random scenarios, families aim at one rule of
-// the protocol each (see the families in gen.go). A scenario is rebuilt from its seed
-// (ScenarioFromSeed); a failing one is shrunk and printed with its seed and as JSON.
+// jumps and drift, partitions between some clients and some nodes, client wall-clock steps,
+// and client pauses past the end of the lease (the GC-pause case). Besides fully random
+// scenarios, families aim at one rule of the protocol each (see the families in gen.go). A
+// scenario is rebuilt from its seed (ScenarioFromSeed); a failing one is shrunk and printed
+// with its seed and as JSON.
 //
 // Run executes a scenario: miniredis servers whose keys expire on the wall clock, one
 // quorum.Locker per client over its own connections (each behind a quorumtest.FaultyNode), a
@@ -77,7 +79,8 @@
 // given by URL, touching only keys under "quorumlock-check:". A partition cuts some clients
 // off from some nodes (requests, replies or both lost) while the others still reach them. The
 // random family spreads its updates over up to three locks, each guarding its own store; the
-// properties of a lock and its store are checked per lock. Limits of this version: all clients
-// share one machine, so a client's wall clock cannot step apart from the others', and a lost
-// request or reply fails at once rather than after a timeout.
+// properties of a lock and its store are checked per lock. A client's wall clock steps
+// (clock.WallClock) back or ahead, by up to three days, while its monotonic clock runs on: only
+// the token proposals read it. Limits of this version: all clients share one machine and one
+// monotonic clock, and a lost request or reply fails at once rather than after a timeout.
 package proptest
