@@ -53,7 +53,7 @@ func (v poolView) barrier(ctx context.Context) {
 func (v poolView) close() error {
 	var errs []error
 	for _, p := range v {
-		p.queued.Wait()
+		p.Held()
 		errs = append(errs, p.client.Close())
 	}
 	return errors.Join(errs...)
@@ -68,15 +68,9 @@ func (v poolView) close() error {
 // A redsync connection carries the context it was taken with (redsync's Conn has no context
 // parameter): each command runs on a fresh inner connection with the context it needs.
 type faultyPool struct {
+	quorumtest.Faults
 	client *redis.Client
 	inner  rsredis.Pool
-
-	mu      sync.Mutex
-	stalled chan struct{} // non-nil while stalled; closed by Resume
-	delay   time.Duration
-	fail    bool
-	lose    bool
-	queued  sync.WaitGroup // commands held by a stall, still to run
 }
 
 var (
@@ -92,94 +86,18 @@ func (p *faultyPool) Get(ctx context.Context) (rsredis.Conn, error) {
 	return &faultyConn{p: p, ctx: ctx}, nil
 }
 
-// Stall makes the server a black hole until Resume.
-func (p *faultyPool) Stall() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stalled == nil {
-		p.stalled = make(chan struct{})
-	}
-}
-
-// Resume ends a stall and waits until every command it held has run.
-func (p *faultyPool) Resume() {
-	p.mu.Lock()
-	if p.stalled != nil {
-		close(p.stalled)
-		p.stalled = nil
-	}
-	p.mu.Unlock()
-	p.queued.Wait()
-}
-
-// SetFail makes every command fail without reaching the server.
-func (p *faultyPool) SetFail(on bool) { p.mu.Lock(); p.fail = on; p.mu.Unlock() }
-
-// SetLoseReplies makes every command take effect and its reply be lost.
-func (p *faultyPool) SetLoseReplies(on bool) { p.mu.Lock(); p.lose = on; p.mu.Unlock() }
-
-// SetDelay delays every command by d before it is sent (0 for none).
-func (p *faultyPool) SetDelay(d time.Duration) { p.mu.Lock(); p.delay = d; p.mu.Unlock() }
-
-// faulty runs one command through the pool's faults.
+// faulty runs one command through the pool's faults, on an inner connection bound to the
+// context it runs with (a command held by a stall runs after its caller gave up).
 func faulty[R any](p *faultyPool, ctx context.Context, cmd func(rsredis.Conn) (R, error)) (R, error) {
-	var zero R
-	p.mu.Lock()
-	stalled, delay, fail, lose := p.stalled, p.delay, p.fail, p.lose
-	if stalled != nil && !fail {
-		p.queued.Add(1)
-	}
-	p.mu.Unlock()
-	if fail {
-		return zero, quorumtest.ErrInjected
-	}
-	if stalled != nil {
-		return held(p, ctx, stalled, cmd)
-	}
-	if !sleep(ctx, delay) {
-		return zero, ctx.Err()
-	}
-	r, err := send(p, ctx, cmd)
-	if lose && err == nil {
-		return zero, quorumtest.ErrInjected
-	}
-	return r, err
-}
-
-// held holds a command until the stall ends; it then runs even if its caller has given up, and
-// its reply reaches the caller only if the caller still waits.
-func held[R any](p *faultyPool, ctx context.Context, resumed <-chan struct{}, cmd func(rsredis.Conn) (R, error)) (R, error) {
-	type reply struct {
-		r   R
-		err error
-	}
-	out := make(chan reply, 1)
-	go func() { // ends once the stall ends and the command ran; Resume and close wait for it
-		defer p.queued.Done()
-		<-resumed
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		r, err := send(p, rctx, cmd)
-		out <- reply{r, err}
-	}()
-	select {
-	case rep := <-out:
-		return rep.r, rep.err
-	case <-ctx.Done():
-		var zero R
-		return zero, ctx.Err()
-	}
-}
-
-// send runs cmd on an inner connection bound to ctx.
-func send[R any](p *faultyPool, ctx context.Context, cmd func(rsredis.Conn) (R, error)) (R, error) {
-	conn, err := p.inner.Get(ctx)
-	if err != nil {
-		var zero R
-		return zero, err
-	}
-	defer conn.Close()
-	return cmd(conn)
+	return quorumtest.Through(&p.Faults, ctx, "", func(ctx context.Context) (R, error) {
+		conn, err := p.inner.Get(ctx)
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		defer conn.Close()
+		return cmd(conn)
+	})
 }
 
 // faultyConn is a redsync connection of a faultyPool.
