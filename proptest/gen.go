@@ -29,6 +29,7 @@ var families = []family{
 	{"pause", 10, buildPause},         // stale holders that act late: compare-and-delete (blind-release)
 	{"restart", 10, buildRestart},     // kill -9 and restart under held leases, with and without data
 	{"partition", 10, buildPartition}, // clients that see different majorities, one way or both
+	{"wall", 5, buildWall},            // client wall clocks that step back and ahead, by up to days
 }
 
 var cuts = []string{CutBoth, CutRequests, CutReplies}
@@ -257,6 +258,18 @@ func buildPartition(r *rand.Rand, s *Scenario) {
 	}
 }
 
+// buildWall: every client's wall clock steps, some back, some ahead by hours or by more than a
+// day, while the clients contend: token proposals go wild, validity must not.
+func buildWall(r *rand.Rand, s *Scenario) {
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 2+r.IntN(2), 4
+	s.ExpirePct, s.ExtendPct, s.Hold = 20, 30, s.TTL/4
+	for c := range s.Clients {
+		for range 1 + r.IntN(2) {
+			s.Faults = append(s.Faults, Fault{At: between(r, 0, 2*s.TTL), Kind: FaultWallStep, Client: c, Step: wallStep(r)})
+		}
+	}
+}
+
 // wallStep draws a step of a client's wall clock: back by up to an hour, ahead by hours, or
 // ahead by more than the day a node accepts a proposal ahead of its own clock.
 func wallStep(r *rand.Rand) time.Duration {
@@ -318,7 +331,7 @@ func ShrinkScenario(v any) gopter.Shrink {
 		t.Faults = nil
 		for _, f := range s.Faults {
 			f.Clients = slices.DeleteFunc(slices.Clone(f.Clients), func(c int) bool { return c >= t.Clients })
-			if (f.Kind != FaultPause || f.Client < t.Clients) && (f.Kind != FaultPartition || len(f.Clients) > 0) {
+			if (!f.onClient() || f.Client < t.Clients) && (f.Kind != FaultPartition || len(f.Clients) > 0) {
 				t.Faults = append(t.Faults, f)
 			}
 		}
