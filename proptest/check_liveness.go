@@ -97,16 +97,21 @@ func checkLatency(h *History) []Violation {
 }
 
 // stalledMinority reports whether, throughout [from, to], some node was stalled, at most a
-// minority of nodes were stalled, and no delay was in force.
+// minority of nodes were stalled, and no other fault could have left too few of the other nodes
+// to decide without the stalled ones: no delay, failure, lost replies, partition or restart in
+// force, and no node forgetful since a data loss.
 func stalledMinority(s Scenario, faults []Op, from, to time.Duration) bool {
+	unavailable := []FaultKind{FaultDelay, FaultFail, FaultLoseReplies, FaultPartition, FaultRestart}
 	covered := false
 	var stalled []int
 	for _, o := range faults {
 		overlaps := o.Invoke <= to && o.Complete >= from
 		switch {
+		case o.Fault.losesData() && o.Invoke <= to:
+			return false // a forgetful node refuses grants until healed, after its fault ended
 		case !overlaps:
-		case o.Fault.Kind == FaultDelay:
-			return false
+		case slices.Contains(unavailable, o.Fault.Kind):
+			return false // the nodes that still answer may be too few to decide without the stalled
 		case o.Fault.Kind == FaultStall:
 			covered = covered || o.Invoke <= from && o.Complete >= to
 			for _, n := range o.Fault.Nodes {

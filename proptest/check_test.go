@@ -156,6 +156,15 @@ func TestCheckerExcuses(t *testing.T) {
 			t.Fatalf("flagged:\n%v", res)
 		}
 	})
+	t.Run("slow grants under a stalled minority while another node fails", func(t *testing.T) {
+		h := goodHistory()
+		stallWith(h, 40*ms) // node 0 stalled, node 1 failing: two of three cannot answer in time
+		f := proptest.Fault{Kind: proptest.FaultFail, Nodes: []int{1}, Duration: 190 * ms}
+		h.Ops = append(h.Ops, proptest.Op{Kind: proptest.OpFault, Invoke: 0, Complete: 190 * ms, OK: true, Fault: &f})
+		if res := proptest.Check(h); res.Failed() {
+			t.Fatalf("flagged:\n%v", res)
+		}
+	})
 	t.Run("a stale write refused by the fence", func(t *testing.T) {
 		h := goodHistory()
 		h.Ops = append(h.Ops, proptest.Op{Client: 0, Kind: proptest.OpWrite, Invoke: 150 * ms, Complete: 150 * ms,
