@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,15 +126,31 @@ func BenchmarkTryAcquireRelease(b *testing.B) {
 	}
 }
 
+// reportCPU reports the process's CPU time per op since before (user and system, every
+// goroutine's): the figure that the CPU target is about.
+func reportCPU(b *testing.B, before time.Duration) {
+	b.ReportMetric(float64(processCPU(b)-before)/float64(b.N), "cpu-ns/op")
+}
+
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // serial takes and releases one name b.N times from one goroutine.
 func serial(b *testing.B, pair lockFunc) {
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu := processCPU(b)
 	for b.Loop() {
 		if err := pair(ctx, "serial"); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // parallel takes and releases a name of its own per goroutine (GOMAXPROCS goroutines).
@@ -141,6 +158,7 @@ func parallel(b *testing.B, pair lockFunc) {
 	ctx := context.Background()
 	var ids atomic.Int64
 	b.ReportAllocs()
+	defer reportCPU(b, processCPU(b))
 	b.RunParallel(func(pb *testing.PB) {
 		name := "parallel-" + strconv.FormatInt(ids.Add(1), 10)
 		for pb.Next() {

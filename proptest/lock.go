@@ -3,6 +3,8 @@ package proptest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,10 +59,11 @@ var _ lockLib = (*quorumLib)(nil)
 
 func (q *quorumLib) acquire(ctx context.Context, name string) (lockLease, int, error) {
 	before := q.obs.attempts.Load()
+	q.obs.reset()
 	le, err := q.l.Acquire(ctx, name)
 	attempts := int(q.obs.attempts.Load() - before)
 	if err != nil {
-		return nil, attempts, err
+		return nil, attempts, fmt.Errorf("%w [failed attempts: %s]", err, q.obs.failures())
 	}
 	return quorumLease{le: le, took: time.Duration(q.obs.last.Load())}, attempts, nil
 }
@@ -86,11 +89,17 @@ func (q quorumLease) extend(ctx context.Context) (bool, error) {
 
 func (q quorumLease) release(ctx context.Context) error { return q.le.Release(ctx) }
 
-// attemptObserver watches the attempts of its Locker: how long the last granted one took, and
-// how many there were (for failure reports).
+// attemptObserver watches the attempts of its Locker: how long the last granted one took, how
+// many there were, and how the failed ones failed (for failure reports). One client's Acquire
+// calls are sequential: failures are counted per Acquire (reset).
 type attemptObserver struct {
 	last     atomic.Int64 // duration of the last granted attempt
 	attempts atomic.Int64
+
+	mu      sync.Mutex
+	held    int    // failed attempts since reset: someone held the lock
+	unavail int    // failed attempts since reset: too few nodes answered
+	first   string // the first failure since reset
 }
 
 func (o *attemptObserver) Observe(e quorum.Event) {
@@ -100,5 +109,31 @@ func (o *attemptObserver) Observe(e quorum.Event) {
 	o.attempts.Add(1)
 	if e.Err == nil {
 		o.last.Store(int64(e.Duration))
+		return
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case errors.Is(e.Err, quorum.ErrNotAcquired):
+		o.held++
+	case errors.Is(e.Err, quorum.ErrUnavailable):
+		o.unavail++
+	}
+	if o.first == "" {
+		o.first = e.Err.Error()
+	}
+}
+
+// reset starts counting failures for a new Acquire.
+func (o *attemptObserver) reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.held, o.unavail, o.first = 0, 0, ""
+}
+
+// failures says how the attempts since reset failed.
+func (o *attemptObserver) failures() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return fmt.Sprintf("%d held, %d unavailable; the first: %s", o.held, o.unavail, o.first)
 }

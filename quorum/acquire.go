@@ -65,8 +65,6 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 			return nil, err
 		}
 		req.Token = token
-		req.wire = wire{token: token.String(), tombstone: req.Keys.TombstoneKey(req.Owner),
-			ttl: ms(req.TTL), quarantine: ms(req.Quarantine)}
 		start := l.opts.Clock.Now()
 		v := l.acquireRound(ctx, name, req, holds, settled)
 		if v.won {
@@ -107,9 +105,8 @@ type acquireVotes struct {
 	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
 	amnesic     int           // answers from nodes without a record of their past
 	nodeErrs    []error
-	drained     <-chan struct{} // closed once every node answered and heals are done
-	// newDeployment is set, before drained is closed, if every node answered amnesic.
-	newDeployment *bool
+	round       *round[AcquireReply] // done once every node answered and heals are done
+	call        *acquireCall         // its newDeployment is set before round is done
 }
 
 func (v acquireVotes) failure(name string) error {
@@ -119,52 +116,56 @@ func (v acquireVotes) failure(name string) error {
 	return outcome(fmt.Errorf("%w: %q", ErrUnavailable, name), v.nodeErrs)
 }
 
+// answer is what acquireRound heard from one node before the round was decided.
+type answer uint8
+
+const (
+	answerNone    answer = iota // nothing yet, or an error
+	answerOther                 // an answer other than a grant
+	answerGranted               // a grant
+)
+
 // acquireRound sends req to every node and returns at the majority, as soon as a majority is
 // impossible, or when ctx ends. It raises holds[i] to granted for every node that granted, and
 // to maybe for every node that did not answer (an error, or still pending): the request may have
-// been applied all the same. Late replies are drained in the background, where amnesic nodes get healed.
+// been applied all the same. The round goes on in the background, where amnesic nodes get
+// healed once every node answered.
 //
 // The requests do not run on ctx, only on NodeTimeout: a caller that cancels ctx once it holds
 // the lease must not cancel the stragglers, whose keys make the lease survive more failures;
 // and the replies of a failed round are what heals amnesic nodes. Clean-up undoes the rest.
 func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, holds []hold, settled []bool) acquireVotes {
-	results := broadcast(l, context.WithoutCancel(ctx), "acquire", func(ctx context.Context, _ int, n Node) (AcquireReply, error) {
-		return n.Acquire(ctx, req)
-	})
-	var v acquireVotes
-	granted := make([]bool, len(l.nodes))
-	answered := make([]bool, len(l.nodes))
-	replies := make([]result[AcquireReply], 0, len(l.nodes))
+	call := &acquireCall{req: req}
+	rd := broadcast[AcquireReply](l, context.WithoutCancel(ctx), l.opts.NodeTimeout, call)
+	v := acquireVotes{round: rd, call: call}
+	answered := make([]answer, len(l.nodes))
 	t := newTally(len(l.nodes))
 	waitAll := l.mutant(MutantWaitAll)
 	for (waitAll && t.pending > 0 || !t.won() && !t.lost()) && ctx.Err() == nil {
 		select {
-		case r := <-results: // every node call ends by NodeTimeout
-			replies = append(replies, r)
-			answered[r.node] = r.err == nil
-			granted[r.node] = answered[r.node] && r.reply.Status == Granted
-			t.add(granted[r.node])
+		case r := <-rd.out: // every node call ends by NodeTimeout
+			switch {
+			case r.err != nil:
+			case r.reply.Status == Granted:
+				answered[r.node] = answerGranted
+			default:
+				answered[r.node] = answerOther
+			}
+			t.add(answered[r.node] == answerGranted)
 			l.countReply(&v, name, r)
 		case <-ctx.Done():
 		}
 	}
 	for i := range holds {
-		settled[i] = settled[i] && answered[i]
-		switch {
-		case granted[i]:
+		settled[i] = settled[i] && answered[i] != answerNone
+		switch answered[i] {
+		case answerGranted:
 			holds[i] = holdGranted
-		case !answered[i]:
+		case answerNone:
 			holds[i] = max(holds[i], holdMaybe)
 		}
 	}
 	v.won = t.won()
-	pending := len(l.nodes) - len(replies)
-	drained := make(chan struct{})
-	v.drained, v.newDeployment = drained, new(bool)
-	l.goChild(func() {
-		defer close(drained)
-		*v.newDeployment = l.afterRound(req, replies, results, pending)
-	})
 	return v
 }
 
@@ -175,11 +176,11 @@ func (l *Locker) newDeployment(v acquireVotes) bool {
 	wait, cancel := context.WithTimeout(context.Background(), l.opts.NodeTimeout+l.opts.CleanupTimeout)
 	defer cancel()
 	select {
-	case <-v.drained:
+	case <-v.round.done():
 	case <-wait.Done():
 		return false
 	}
-	return *v.newDeployment
+	return v.call.newDeployment
 }
 
 // countReply folds one node's answer into the round's votes.
@@ -209,12 +210,4 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",
 			Err: fmt.Errorf("request refused: %v", r.reply.Status)})
 	}
-}
-
-// afterRound waits for the round's stragglers and heals the amnesic nodes the round met.
-func (l *Locker) afterRound(req AcquireRequest, replies []result[AcquireReply], rest <-chan result[AcquireReply], pending int) (newDeployment bool) {
-	for ; pending > 0; pending-- {
-		replies = append(replies, <-rest)
-	}
-	return l.healFrom(req.Keys.Meta, replies)
 }

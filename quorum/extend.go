@@ -33,9 +33,7 @@ func (le *Lease) extend(ctx context.Context, start time.Time) error {
 		return err
 	}
 	req := ExtendRequest{Keys: le.keys, Owner: le.owner, TTL: le.l.opts.TTL}
-	results := broadcast(le.l, ctx, "extend", func(ctx context.Context, _ int, n Node) (bool, error) {
-		return n.Extend(ctx, req)
-	})
+	results := broadcast[bool](le.l, ctx, le.l.opts.NodeTimeout, &extendCall{req: req}).out
 	t := newTally(len(le.l.nodes))
 	refused := 0
 	var errs []error

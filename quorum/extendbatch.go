@@ -1,7 +1,6 @@
 package quorum
 
 import (
-	"context"
 	"fmt"
 	"time"
 )
@@ -19,9 +18,7 @@ func (x *extender) extendBatch(batch []*Lease) {
 	for i, le := range batch {
 		req.Locks[i], req.Owners[i] = le.keys.Lock, le.owner
 	}
-	results := broadcast(l, l.bg, "extend", func(ctx context.Context, _ int, n Node) ([]bool, error) {
-		return n.ExtendMany(ctx, req)
-	})
+	results := broadcast[[]bool](l, l.bg, l.opts.NodeTimeout, &extendManyCall{req: req}).out
 	yes := make([]int, len(batch))
 	refused := make([]int, len(batch))
 	for range l.nodes {

@@ -58,9 +58,8 @@ func (l *Locker) Inspect(ctx context.Context) ([]NodeReport, error) {
 	}
 	defer l.tasks.Done()
 	reports := make([]NodeReport, len(l.nodes))
-	results := broadcast(l, ctx, "inspect", func(ctx context.Context, _ int, n Node) (NodeInfo, error) {
-		return n.Inspect(ctx, l.opts.KeyPrefix)
-	})
+	results := broadcast[NodeInfo](l, ctx, l.opts.NodeTimeout, funcCall[NodeInfo]{name: "inspect",
+		f: func(ctx context.Context, _ int, n Node) (NodeInfo, error) { return n.Inspect(ctx, l.opts.KeyPrefix) }}).out
 	now := l.opts.Clock.Now()
 	for range l.nodes {
 		r := <-results

@@ -153,17 +153,11 @@ func (le *Lease) Release(ctx context.Context) error {
 		return err
 	}
 	defer le.l.tasks.Done()
-	base, cancel := context.WithTimeout(context.WithoutCancel(ctx), le.l.opts.CleanupTimeout)
-	req := ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL(),
-		wire: wire{tombstone: le.keys.TombstoneKey(le.owner)}}
-	settledReq := req
-	settledReq.TombstoneTTL = 0
-	results := broadcast(le.l, base, "release", func(ctx context.Context, i int, n Node) (bool, error) {
-		if le.settled[i] {
-			return n.Release(ctx, settledReq)
-		}
-		return n.Release(ctx, req)
-	})
+	// One round bounded by NodeTimeout, and by CleanupTimeout if that is shorter, on a context
+	// of its own: a cancelled ctx still releases. The round's stragglers finish by themselves.
+	req := ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL()}
+	timeout := min(le.l.opts.NodeTimeout, le.l.opts.CleanupTimeout)
+	results := broadcast[bool](le.l, context.WithoutCancel(ctx), timeout, &releaseCall{req: req, settled: le.settled}).out
 	t := newTally(len(le.l.nodes))
 	var errs []error
 	for !t.won() && !t.lost() {
@@ -173,13 +167,6 @@ func (le *Lease) Release(ctx context.Context) error {
 			errs = append(errs, r.err)
 		}
 	}
-	rest := t.pending
-	le.l.goChild(func() {
-		defer cancel()
-		for range rest {
-			<-results
-		}
-	})
 	if t.won() {
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 // stop it with Close.
 type Locker struct {
 	nodes []Node
+	redis []*RedisNode // per node: the node if it is a RedisNode (called without goroutines), else nil
 	opts  Options
 	owned bool // Close closes the nodes (they were created by Dial)
 
@@ -57,6 +58,10 @@ func New(nodes []Node, opts Options) (*Locker, error) {
 		bg:      bg,
 		stopBg:  stop,
 		healing: make([]atomic.Bool, len(nodes)),
+	}
+	l.redis = make([]*RedisNode, len(nodes))
+	for i, n := range nodes {
+		l.redis[i], _ = n.(*RedisNode)
 	}
 	l.extender = newExtender(l)
 	return l, nil

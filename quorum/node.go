@@ -43,35 +43,10 @@ type Keys struct {
 }
 
 // TombstoneKey returns the key that marks owner's requests as abandoned on a node.
-func (k Keys) TombstoneKey(owner string) string { return k.Lock + ":gone:" + owner }
+func (k Keys) TombstoneKey(owner string) string { return k.Lock + tombstoneInfix + owner }
 
-// wire holds the encoded form of a request's token and tombstone key, filled in once by the
-// Locker so that N nodes do not each format them. Zero when a request is built elsewhere.
-type wire struct {
-	token, tombstone string
-	ttl, quarantine  string // milliseconds
-}
-
-func (w wire) ms(cached string, d time.Duration) string {
-	if cached != "" {
-		return cached
-	}
-	return ms(d)
-}
-
-func (w wire) tokenString(t fencing.Token) string {
-	if w.token != "" {
-		return w.token
-	}
-	return t.String()
-}
-
-func (w wire) tombstoneKey(k Keys, owner string) string {
-	if w.tombstone != "" {
-		return w.tombstone
-	}
-	return k.TombstoneKey(owner)
-}
+// tombstoneInfix joins the lock key and the owner in a tombstone's key.
+const tombstoneInfix = ":gone:"
 
 // AcquireRequest asks one node to grant a lock.
 type AcquireRequest struct {
@@ -87,7 +62,6 @@ type AcquireRequest struct {
 	// Quarantine is how long a node that lost its data refuses grants; the node keeps the
 	// largest value any client told it.
 	Quarantine time.Duration
-	wire
 }
 
 // AcquireStatus is a node's answer to an AcquireRequest.
@@ -169,7 +143,6 @@ type ReleaseRequest struct {
 	// TombstoneTTL is how long the tombstone left for Owner lives. Zero means no tombstone: the
 	// caller knows that no acquire of Owner can still reach the node (it answered every one).
 	TombstoneTTL time.Duration
-	wire
 }
 
 // HealRequest ends the quarantine of the node incarnation Incarnation.

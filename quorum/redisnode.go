@@ -61,7 +61,9 @@ var healScript = newScript("heal", healLua)
 // RedisNode is a Node on one Redis server. The lock's scripts run on one pipelined connection
 // (commands of concurrent callers share writes and reads, and a command whose caller stopped
 // waiting does not close it), so a release is always run after an acquire issued before it,
-// even on a server that stalled with both queued. Inspection uses a go-redis client.
+// even on a server that stalled with both queued. A Locker sends its acquire, extend and
+// release rounds to a RedisNode without a goroutine per call: the connection's reader decodes
+// each reply and hands it to the round. Inspection uses a go-redis client.
 // It is safe for concurrent use.
 type RedisNode struct {
 	name    string
@@ -104,8 +106,8 @@ func (n *RedisNode) Close() error {
 // is not sent at all.
 func (n *RedisNode) Acquire(ctx context.Context, req AcquireRequest) (AcquireReply, error) {
 	v, err := n.eval(ctx, true, acquireScript, []string{req.Keys.Lock, req.Keys.Fence, req.Keys.Meta,
-		req.tombstoneKey(req.Keys, req.Owner)}, req.Owner, req.wire.ms(req.wire.ttl, req.TTL), req.tokenString(req.Token), req.Replace,
-		req.Incarnation, req.wire.ms(req.wire.quarantine, req.Quarantine))
+		req.Keys.TombstoneKey(req.Owner)}, req.Owner, ms(req.TTL), req.Token.String(), req.Replace,
+		req.Incarnation, ms(req.Quarantine))
 	if err != nil {
 		return AcquireReply{}, err
 	}
@@ -142,7 +144,7 @@ func (n *RedisNode) ExtendMany(ctx context.Context, req ExtendManyRequest) ([]bo
 
 // Release runs release.lua.
 func (n *RedisNode) Release(ctx context.Context, req ReleaseRequest) (bool, error) {
-	v, err := n.evalInt(ctx, releaseScript, []string{req.Keys.Lock, req.tombstoneKey(req.Keys, req.Owner)},
+	v, err := n.evalInt(ctx, releaseScript, []string{req.Keys.Lock, req.Keys.TombstoneKey(req.Owner)},
 		req.Owner, ms(req.TombstoneTTL))
 	return v == 1, err
 }

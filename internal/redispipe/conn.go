@@ -2,26 +2,30 @@ package redispipe
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"sync"
 	"time"
 )
 
-// call is one command and, once done is closed, its outcome.
-type call struct {
-	ctx       context.Context
-	args      []string
-	droppable bool // not written at all if ctx has ended before its turn
-	sent      time.Time
-	reply     any
-	err       error
-	done      chan struct{}
+// Request is one command in the pipe. The pipe's goroutines call its methods: Dropped and
+// WriteCommand from the writer, Complete from whichever goroutine ends the command. A reply may
+// arrive while WriteCommand is still returning, so Complete must not change what WriteCommand
+// reads.
+type Request interface {
+	// Dropped is asked just before the command is written: a non-nil error means that it must
+	// not be written any more (its caller stopped waiting), and Complete gets that error.
+	Dropped() error
+	// WriteCommand encodes the command.
+	WriteCommand(w *Writer)
+	// Complete receives the reply, valid only until Complete returns, or the error that ended
+	// the command (with a nil reply). It is called exactly once and must not block.
+	Complete(reply *Reply, err error)
 }
 
-func (c *call) finish(reply any, err error) {
-	c.reply, c.err = reply, err
-	close(c.done)
+// sent is a written command waiting for its reply.
+type sent struct {
+	req Request
+	at  time.Time
 }
 
 // conn is one connection with a writer and a reader goroutine. Calls move from queue (to be
@@ -32,8 +36,8 @@ type conn struct {
 	replyTimeout time.Duration
 
 	mu       sync.Mutex
-	queue    []*call
-	spare    []*call // the writer's previous batch, reused as the next queue
+	queue    []Request
+	spare    []Request // the writer's previous batch, reused as the next queue
 	inflight fifo
 	err      error // non-nil once failed
 	closing  bool  // Close: write what is queued, then stop
@@ -56,8 +60,8 @@ func newConn(nc net.Conn, br *bufio.Reader, replyTimeout time.Duration) *conn {
 	return c
 }
 
-// enqueue hands a call to the writer; it fails if the conn has failed or is closing.
-func (c *conn) enqueue(cl *call) error {
+// enqueue hands a request to the writer; it fails if the conn has failed or is closing.
+func (c *conn) enqueue(req Request) error {
 	c.mu.Lock()
 	if c.err != nil || c.closing {
 		err := c.err
@@ -67,13 +71,18 @@ func (c *conn) enqueue(cl *call) error {
 		}
 		return err
 	}
-	c.queue = append(c.queue, cl)
+	c.queue = append(c.queue, req)
 	c.mu.Unlock()
+	c.kick()
+	return nil
+}
+
+// kick wakes the writer.
+func (c *conn) kick() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // failed reports whether the conn can no longer be used.
@@ -91,17 +100,14 @@ func (c *conn) fail(err error) {
 		return
 	}
 	c.err = err
-	calls := append(c.inflight.drain(), c.queue...)
+	reqs := append(c.inflight.drain(), c.queue...)
 	c.queue = nil
 	c.mu.Unlock()
 	_ = c.nc.Close()
-	for _, cl := range calls {
-		cl.finish(nil, err)
+	for _, req := range reqs {
+		req.Complete(nil, err)
 	}
-	select {
-	case c.wake <- struct{}{}: // let the writer see the failure
-	default:
-	}
+	c.kick() // let the writer see the failure
 }
 
 // closeGrace bounds how long close waits for queued commands to be written (the socket may
@@ -113,10 +119,7 @@ func (c *conn) close() {
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.kick()
 	t := time.NewTimer(closeGrace)
 	defer t.Stop()
 	select {
@@ -130,7 +133,7 @@ func (c *conn) close() {
 
 func (c *conn) writeLoop() {
 	defer close(c.writerExited)
-	bw := bufio.NewWriterSize(c.nc, 32<<10)
+	w := &Writer{bw: bufio.NewWriterSize(c.nc, 32<<10)}
 	for range c.wake {
 		c.mu.Lock()
 		batch, closing, failed := c.queue, c.closing, c.err != nil
@@ -139,7 +142,7 @@ func (c *conn) writeLoop() {
 		if failed {
 			return
 		}
-		if err := c.writeBatch(bw, batch); err != nil {
+		if err := c.writeBatch(w, batch); err != nil {
 			c.fail(err)
 			return
 		}
@@ -153,55 +156,56 @@ func (c *conn) writeLoop() {
 	}
 }
 
-// writeBatch writes a batch with one flush. A call moves to inflight before its bytes can reach
-// the server, so its reply always finds it there.
-func (c *conn) writeBatch(bw *bufio.Writer, batch []*call) error {
+// writeBatch writes a batch with one flush. A request moves to inflight before its bytes can
+// reach the server, so its reply always finds it there.
+func (c *conn) writeBatch(w *Writer, batch []Request) error {
 	now := time.Now()
-	for _, cl := range batch {
-		if cl.droppable && cl.ctx.Err() != nil {
-			cl.finish(nil, cl.ctx.Err())
+	for _, req := range batch {
+		if err := req.Dropped(); err != nil {
+			req.Complete(nil, err)
 			continue
 		}
-		cl.sent = now
 		c.mu.Lock()
 		if c.err != nil {
+			err := c.err
 			c.mu.Unlock()
-			cl.finish(nil, c.err)
+			req.Complete(nil, err)
 			continue
 		}
 		if c.inflight.len() == 0 {
 			_ = c.nc.SetReadDeadline(now.Add(c.replyTimeout))
 		}
-		c.inflight.push(cl)
+		c.inflight.push(sent{req: req, at: now})
 		c.mu.Unlock()
-		if err := writeCommand(bw, cl.args); err != nil {
+		req.WriteCommand(w)
+		if err := w.Err(); err != nil {
 			return err
 		}
 	}
-	return bw.Flush()
+	return w.bw.Flush()
 }
 
 func (c *conn) readLoop(br *bufio.Reader) {
 	defer close(c.readerExited)
+	reply := new(Reply) // reused: a Request's Complete must not keep it
 	for {
-		reply, err := readReply(br)
-		if err != nil {
+		if err := readInto(br, reply, 0); err != nil {
 			c.fail(err)
 			return
 		}
 		c.mu.Lock()
-		cl := c.inflight.pop()
-		if cl == nil {
+		s, ok := c.inflight.pop()
+		if !ok {
 			c.mu.Unlock()
 			c.fail(errUnexpectedReply)
 			return
 		}
-		if next := c.inflight.peek(); next == nil {
+		if next, ok := c.inflight.peek(); !ok {
 			_ = c.nc.SetReadDeadline(time.Time{})
 		} else {
-			_ = c.nc.SetReadDeadline(next.sent.Add(c.replyTimeout))
+			_ = c.nc.SetReadDeadline(next.at.Add(c.replyTimeout))
 		}
 		c.mu.Unlock()
-		cl.finish(reply, nil)
+		s.req.Complete(reply, nil)
 	}
 }

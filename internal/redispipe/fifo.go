@@ -1,51 +1,51 @@
 package redispipe
 
-// fifo is a queue of calls in a ring buffer that grows as needed and never shrinks, so a busy
-// connection allocates nothing per command to track it.
+// fifo is a queue of written commands in a ring buffer that grows as needed and never shrinks,
+// so a busy connection allocates nothing per command to track it.
 type fifo struct {
-	buf        []*call
+	buf        []sent
 	head, size int
 }
 
 func (q *fifo) len() int { return q.size }
 
-func (q *fifo) push(c *call) {
+func (q *fifo) push(s sent) {
 	if q.size == len(q.buf) {
-		grown := make([]*call, max(16, 2*len(q.buf)))
+		grown := make([]sent, max(16, 2*len(q.buf)))
 		for i := range q.size {
 			grown[i] = q.buf[(q.head+i)%len(q.buf)]
 		}
 		q.buf, q.head = grown, 0
 	}
-	q.buf[(q.head+q.size)%len(q.buf)] = c
+	q.buf[(q.head+q.size)%len(q.buf)] = s
 	q.size++
 }
 
-// pop removes and returns the oldest call, or nil when empty.
-func (q *fifo) pop() *call {
+// pop removes and returns the oldest command; ok is false when empty.
+func (q *fifo) pop() (s sent, ok bool) {
 	if q.size == 0 {
-		return nil
+		return sent{}, false
 	}
-	c := q.buf[q.head]
-	q.buf[q.head] = nil
+	s = q.buf[q.head]
+	q.buf[q.head] = sent{}
 	q.head = (q.head + 1) % len(q.buf)
 	q.size--
-	return c
+	return s, true
 }
 
-// peek returns the oldest call without removing it, or nil when empty.
-func (q *fifo) peek() *call {
+// peek returns the oldest command without removing it; ok is false when empty.
+func (q *fifo) peek() (s sent, ok bool) {
 	if q.size == 0 {
-		return nil
+		return sent{}, false
 	}
-	return q.buf[q.head]
+	return q.buf[q.head], true
 }
 
-// drain removes and returns every call, oldest first.
-func (q *fifo) drain() []*call {
-	out := make([]*call, 0, q.size)
-	for c := q.pop(); c != nil; c = q.pop() {
-		out = append(out, c)
+// drain removes and returns the request of every command, oldest first.
+func (q *fifo) drain() []Request {
+	out := make([]Request, 0, q.size)
+	for s, ok := q.pop(); ok; s, ok = q.pop() {
+		out = append(out, s.req)
 	}
 	return out
 }

@@ -46,6 +46,7 @@ type Pipe struct {
 	dialing chan struct{} // closed when the dial in progress ends
 	dialErr error
 	closed  bool
+	waiters sync.WaitGroup // Send's goroutines waiting for a connection
 }
 
 // New returns a Pipe that connects on first use.
@@ -74,7 +75,7 @@ func (p *Pipe) DoUnlessCancelled(ctx context.Context, args ...string) (any, erro
 }
 
 func (p *Pipe) do(ctx context.Context, droppable bool, args []string) (any, error) {
-	cl := &call{ctx: ctx, args: args, droppable: droppable, done: make(chan struct{})}
+	cl := &argsCall{ctx: ctx, args: args, droppable: droppable, done: make(chan struct{})}
 	c, err := p.connection(ctx)
 	if err != nil {
 		return nil, err
@@ -88,6 +89,72 @@ func (p *Pipe) do(ctx context.Context, droppable bool, args []string) (any, erro
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// argsCall is a Request of Do: a command given as strings, its reply as generic values.
+type argsCall struct {
+	ctx       context.Context
+	args      []string
+	droppable bool // not written at all if ctx has ended before its turn
+	reply     any
+	err       error
+	done      chan struct{} // closed once reply and err are set
+}
+
+func (c *argsCall) Dropped() error {
+	if c.droppable {
+		return c.ctx.Err()
+	}
+	return nil
+}
+
+func (c *argsCall) WriteCommand(w *Writer) {
+	w.Array(len(c.args))
+	for _, a := range c.args {
+		w.Bulk(a)
+	}
+}
+
+func (c *argsCall) Complete(reply *Reply, err error) {
+	if err == nil {
+		c.reply = reply.Value()
+	}
+	c.err = err
+	close(c.done)
+}
+
+// Send queues req and returns at once, without waiting for its reply: the pipe calls req's
+// methods from its own goroutines (see Request). Requests sent on a live connection are written
+// in the order of Send. If no connection is live, a goroutine of the pipe waits for one to be
+// dialled (at most DialTimeout) and queues req then, or completes it with the dial's error:
+// such requests are not ordered among themselves, as two callers of Do waiting for the same
+// dial are not. Close waits for these goroutines. After Close, req is completed with ErrClosed
+// at once.
+func (p *Pipe) Send(req Request) {
+	p.mu.Lock()
+	c, closed := p.conn, p.closed
+	p.mu.Unlock()
+	if !closed && c != nil && c.enqueue(req) == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		req.Complete(nil, ErrClosed)
+		return
+	}
+	p.waiters.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.waiters.Done()
+		c, err := p.connection(context.Background())
+		if err == nil {
+			err = c.enqueue(req)
+		}
+		if err != nil {
+			req.Complete(nil, err)
+		}
+	}()
 }
 
 // connection returns the live connection, dialling one if there is none.
@@ -212,5 +279,6 @@ func (p *Pipe) Close() error {
 	if c != nil {
 		c.close()
 	}
+	p.waiters.Wait()
 	return nil
 }
