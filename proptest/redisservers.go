@@ -94,10 +94,13 @@ func (a admins) closeClients() error {
 // restarts a node that keeps its data, else without persistence.
 type procs struct {
 	admins
-	ps []*redisproc.Process
+	ps    []*redisproc.Process
+	holds []*portHold // per server: its port while it is killed, else nil
 }
 
 func startProcs(n int, persist bool) (*procs, error) {
+	portMu.Lock()
+	defer portMu.Unlock()
 	ps, err := redisproc.SpawnN(n, redisproc.Config{AppendOnly: persist})
 	if err != nil {
 		return nil, fmt.Errorf("proptest: %w", err)
@@ -106,7 +109,7 @@ func startProcs(n int, persist bool) (*procs, error) {
 	for _, s := range ps {
 		opts = append(opts, &redis.Options{Addr: s.Addr()})
 	}
-	return &procs{admins: newAdmins(opts), ps: ps}, nil
+	return &procs{admins: newAdmins(opts), ps: ps, holds: make([]*portHold, n)}, nil
 }
 
 func (p *procs) flushAll(i int) error {
@@ -115,15 +118,31 @@ func (p *procs) flushAll(i int) error {
 	return p.clients[i].FlushAll(ctx).Err()
 }
 
-func (p *procs) kill(i int) error      { p.ps[i].Kill(); return nil }
 func (p *procs) process(i int) stopper { return p.ps[i] }
 
+// kill kills server i (kill -9) and holds its port.
+func (p *procs) kill(i int) error {
+	portMu.Lock()
+	defer portMu.Unlock()
+	p.ps[i].Kill()
+	h, err := holdPort(p.ps[i].Addr())
+	p.holds[i] = h
+	return err
+}
+
 // revive restarts server i on its port; without persist its data files are deleted first.
-func (p *procs) revive(i int, persist bool) error { return p.ps[i].Restart(!persist) }
+func (p *procs) revive(i int, persist bool) error {
+	portMu.Lock()
+	defer portMu.Unlock()
+	p.holds[i].release()
+	p.holds[i] = nil
+	return p.ps[i].Restart(!persist)
+}
 
 func (p *procs) close() error {
 	errs := []error{p.closeClients()}
-	for _, s := range p.ps {
+	for i, s := range p.ps {
+		p.holds[i].release()
 		errs = append(errs, s.Close())
 	}
 	return errors.Join(errs...)

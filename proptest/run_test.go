@@ -3,9 +3,11 @@ package proptest_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/quorumlock/quorumlock/internal/redisproc"
 	"github.com/quorumlock/quorumlock/proptest"
 )
 
@@ -78,5 +80,44 @@ func TestPausedHolderIsFenced(t *testing.T) {
 		if try == 2 { // client 1 may not have read before client 0 resumed, on a loaded machine
 			t.Fatalf("the paused client's write was never refused:\n%v", h.Ops)
 		}
+	}
+}
+
+// TestRestartsComeBackOnTheirPorts: killed nodes restart on their own ports, with or without
+// their data, while other runs start servers at the same time (a killed node's port is held
+// until it restarts, so no other run's server takes it), on miniredis and on redis-server.
+func TestRestartsComeBackOnTheirPorts(t *testing.T) {
+	s := proptest.Scenario{Seed: 7, Family: "hand", N: 3, Clients: 2, TTL: 150 * ms, NodeTimeout: 25 * ms,
+		DriftFactor: 0.05, Ops: 3, Hold: 10 * ms,
+		Faults: []proptest.Fault{
+			{At: 0, Kind: proptest.FaultRestart, Nodes: []int{0}, Duration: 60 * ms},
+			{At: 100 * ms, Kind: proptest.FaultRestart, Nodes: []int{1}, Duration: 60 * ms, Persist: true},
+			{At: 200 * ms, Kind: proptest.FaultRestart, Nodes: []int{0}, Duration: 30 * ms, Persist: true},
+		}}
+	for _, real := range []bool{false, true} {
+		if real && !redisproc.Available() {
+			continue
+		}
+		var wg sync.WaitGroup
+		for range 4 { // runs in parallel, starting servers while others are down
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h, err := proptest.Run(context.Background(), s, proptest.RunConfig{RealRedis: real})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, o := range h.Ops {
+					if o.Kind == proptest.OpFault && o.Err != "" {
+						t.Errorf("real=%v: %v", real, o)
+					}
+				}
+				if res := proptest.Check(h); res.Failed() {
+					t.Errorf("real=%v:\n%v", real, res)
+				}
+			}()
+		}
+		wg.Wait()
 	}
 }

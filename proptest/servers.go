@@ -48,45 +48,68 @@ func startServers(n int, real, persist bool, urls []string) (servers, error) {
 }
 
 // minis are miniredis servers whose keys expire on the wall clock (ClockTTL), as on a real
-// server; age moves one server's clock on (FastForward).
-type minis []*miniredis.Miniredis
+// server; age moves one server's clock on (FastForward). A killed server's port is held until it
+// restarts (portHold).
+type minis struct {
+	ms    []*miniredis.Miniredis
+	holds []*portHold // per server: its port while it is killed, else nil
+}
 
-func startMinis(n int) (minis, error) {
-	var ms minis
+func startMinis(n int) (*minis, error) {
+	portMu.Lock()
+	defer portMu.Unlock()
+	ms := &minis{holds: make([]*portHold, n)}
 	for range n {
 		m := miniredis.NewMiniRedis()
 		if err := m.Start(); err != nil {
 			return nil, errors.Join(fmt.Errorf("proptest: start miniredis: %w", err), ms.close())
 		}
 		m.ClockTTL(true)
-		ms = append(ms, m)
+		ms.ms = append(ms.ms, m)
 	}
 	return ms, nil
 }
 
-func (ms minis) len() int                             { return len(ms) }
-func (ms minis) options(i int) *redis.Options         { return &redis.Options{Addr: ms[i].Addr()} }
-func (ms minis) flushAll(i int) error                 { ms[i].FlushAll(); return nil }
-func (ms minis) age(i int, d time.Duration) error     { ms[i].FastForward(d); return nil }
-func (ms minis) markerState(i int) string             { return ms[i].HGet(keyPrefix+"node", "state") }
-func (ms minis) get(i int, key string) (string, bool) { v, err := ms[i].Get(key); return v, err == nil }
+func (ms *minis) len() int                         { return len(ms.ms) }
+func (ms *minis) options(i int) *redis.Options     { return &redis.Options{Addr: ms.ms[i].Addr()} }
+func (ms *minis) flushAll(i int) error             { ms.ms[i].FlushAll(); return nil }
+func (ms *minis) age(i int, d time.Duration) error { ms.ms[i].FastForward(d); return nil }
+func (ms *minis) markerState(i int) string         { return ms.ms[i].HGet(keyPrefix+"node", "state") }
+func (ms *minis) get(i int, key string) (string, bool) {
+	v, err := ms.ms[i].Get(key)
+	return v, err == nil
+}
+func (ms *minis) process(int) stopper { return nil }
 
-func (ms minis) kill(i int) error    { ms[i].Close(); return nil }
-func (ms minis) process(int) stopper { return nil }
+// kill closes server i and holds its port.
+func (ms *minis) kill(i int) error {
+	portMu.Lock()
+	defer portMu.Unlock()
+	addr := ms.ms[i].Addr()
+	ms.ms[i].Close()
+	h, err := holdPort(addr)
+	ms.holds[i] = h
+	return err
+}
 
-// revive restarts server i on its address; miniredis keeps its data across a restart.
-func (ms minis) revive(i int, persist bool) error {
-	if err := ms[i].Restart(); err != nil {
+// revive restarts server i on its port; miniredis keeps its data across a restart.
+func (ms *minis) revive(i int, persist bool) error {
+	portMu.Lock()
+	defer portMu.Unlock()
+	ms.holds[i].release()
+	ms.holds[i] = nil
+	if err := ms.ms[i].Restart(); err != nil {
 		return err
 	}
 	if !persist {
-		ms[i].FlushAll()
+		ms.ms[i].FlushAll()
 	}
 	return nil
 }
 
-func (ms minis) close() error {
-	for _, m := range ms {
+func (ms *minis) close() error {
+	for i, m := range ms.ms {
+		ms.holds[i].release()
 		m.Close()
 	}
 	return nil
