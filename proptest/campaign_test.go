@@ -3,6 +3,7 @@ package proptest_test
 import (
 	"context"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestCampaign(t *testing.T) {
 		runs = max(runs/4, 8) // the build with mutants is checked for teeth; the default build runs it all
 	}
 	seed := envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1)
-	parallel := envInt(t, "QUORUMLOCK_CAMPAIGN_PARALLEL", 0)
+	parallel := envInt(t, "QUORUMLOCK_CAMPAIGN_PARALLEL", defaultParallel())
 	rep, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{Seed: seed, Runs: int(runs), Parallel: int(parallel)})
 	if err != nil {
 		t.Fatalf("campaign: %v\n%v", err, rep)
@@ -47,6 +48,17 @@ func TestCampaign(t *testing.T) {
 	if rep.Failure != nil {
 		t.Fatalf("the correct protocol breached %v; rerun with QUORUMLOCK_CAMPAIGN_SEED=%d", rep.Caught(), seed)
 	}
+}
+
+// defaultParallel is how many scenarios a test runs at once: the campaign's default, or under the
+// race detector one per CPU. In-process servers share the test's CPUs with their clients; with
+// the detector's slowdown, three scenarios per CPU on a shared two-core machine starved servers
+// for seconds (PING answered after 1.7 s) and failed the liveness bound of correct runs.
+func defaultParallel() int64 {
+	if raceEnabled {
+		return int64(runtime.GOMAXPROCS(0))
+	}
+	return 0
 }
 
 // TestCampaignConfig: a campaign refuses what it cannot run.

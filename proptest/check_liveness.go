@@ -24,6 +24,9 @@ func checkLiveness(h *History) []Violation {
 			detail = fmt.Sprintf("after every fault healed, a fresh client was granted only after %v, bound %v",
 				o.Complete-o.Invoke, bound)
 		}
+		if h.Diagnosis != "" {
+			detail += " [servers then: " + h.Diagnosis + "]"
+		}
 		return []Violation{{Property: PropLiveness, Expected: h.Scenario.majorityLost(), Detail: detail}}
 	}
 	return []Violation{{Property: PropLiveness, Detail: "the history has no probe"}}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/quorumlock/quorumlock/quorum"
 	"github.com/quorumlock/quorumlock/quorum/quorumtest"
+	"github.com/redis/go-redis/v9"
 )
 
 // cluster is a set of Redis servers (in-process miniredis servers, or redis-server processes).
@@ -295,4 +297,28 @@ func (n *nodeCtl) reset() {
 	for _, v := range n.views {
 		n.applyTo(v)
 	}
+}
+
+// diagnose PINGs every server on a connection of its own, bounded by a second each, and says
+// how each answered: for failure reports.
+func (c *cluster) diagnose(ctx context.Context) string {
+	var out []string
+	for i := range c.srv.len() {
+		o := *c.srv.options(i)
+		o.MaxRetries = -1
+		rc := redis.NewClient(&o)
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		start := time.Now()
+		err := rc.Ping(pctx).Err()
+		took := time.Since(start)
+		keys, _ := rc.DBSize(pctx).Result()
+		cancel()
+		_ = rc.Close()
+		if err != nil {
+			out = append(out, fmt.Sprintf("node%d %s: %v after %v", i, o.Addr, err, took.Round(time.Millisecond)))
+			continue
+		}
+		out = append(out, fmt.Sprintf("node%d %s: PING in %v, %d keys", i, o.Addr, took.Round(time.Microsecond), keys))
+	}
+	return strings.Join(out, "; ")
 }

@@ -77,7 +77,9 @@ type History struct {
 	Against  string     `json:"against,omitempty"` // the peer library that ran it (PeerRedsync), or "" for ours
 	Ops      []Op       `json:"ops"`
 	LeftKeys [][]string `json:"left_keys"` // lock keys on each node after every Locker closed
-	Elapsed  time.Duration
+	// Diagnosis says how each server answered a PING of its own right after a failed probe.
+	Diagnosis string `json:"diagnosis,omitempty"`
+	Elapsed   time.Duration
 }
 
 // ops returns the operations of one kind, in the order they were recorded.

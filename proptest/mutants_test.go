@@ -18,7 +18,8 @@ func TestCampaignCatchesEveryMutant(t *testing.T) {
 	for _, m := range quorum.AllMutants {
 		t.Run(string(m), func(t *testing.T) {
 			rep, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{
-				Seed: envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1), Runs: int(budget), Mutant: m, MaxShrinks: -1})
+				Seed: envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1), Runs: int(budget), Mutant: m, MaxShrinks: -1,
+				Parallel: int(defaultParallel())})
 			if err != nil {
 				t.Fatalf("campaign: %v\n%v", err, rep)
 			}

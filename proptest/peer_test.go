@@ -17,7 +17,8 @@ func TestCampaignAgainstRedsync(t *testing.T) {
 		runs = max(runs/2, 4)
 	}
 	rep, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{
-		Seed: envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1), Runs: int(runs), Against: proptest.PeerRedsync})
+		Seed: envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1), Runs: int(runs), Against: proptest.PeerRedsync,
+		Parallel: int(defaultParallel())})
 	if err != nil {
 		t.Fatalf("campaign: %v\n%v", err, rep)
 	}

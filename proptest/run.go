@@ -82,7 +82,7 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 		st.final()
 	}
 	return &History{Scenario: s, Mutant: string(cfg.Mutant), Against: cfg.Against, Ops: rec.history(),
-		LeftKeys: left, Elapsed: rec.now()}, nil
+		LeftKeys: left, Elapsed: rec.now(), Diagnosis: r.diagnosis}, nil
 }
 
 // runner holds what one Run sets up.
@@ -91,6 +91,8 @@ type runner struct {
 	cfg   RunConfig
 	c     *cluster
 	walls map[int]*wallClock // our clients' clocks, whose wall readings faults step
+
+	diagnosis string // how the servers answered right after a failed probe
 }
 
 // workload runs the clients and the fault schedule until both are done, then heals every fault.
@@ -148,16 +150,20 @@ func (r *runner) newQuorum(id int) (lockLib, error) {
 		r.walls = map[int]*wallClock{}
 	}
 	r.walls[id] = wall
-	l, err := quorum.New(nodes, quorum.Options{
+	opts := quorum.Options{
 		Clock:         wall,
 		TTL:           r.s.TTL,
 		DriftFactor:   r.s.DriftFactor,
 		NodeTimeout:   r.s.NodeTimeout,
 		KeyPrefix:     keyPrefix,
-		RetryDelayMin: 2 * time.Millisecond,
+		RetryDelayMin: 2 * time.Millisecond, // the workload's clients contend hard
 		RetryDelayMax: 12 * time.Millisecond,
 		Observer:      obs,
-	})
+	}
+	if id == ProbeClient { // the probe retries as a client with the defaults would
+		opts.RetryDelayMin, opts.RetryDelayMax = 0, 0
+	}
+	l, err := quorum.New(nodes, opts)
 	if err != nil {
 		return nil, fmt.Errorf("proptest: %w", err)
 	}
@@ -194,7 +200,20 @@ func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) erro
 	for res := range stores {
 		p.update(ctx, 0, updatePlan{res: res})
 	}
+	if probeFailed(rec) {
+		r.diagnosis = r.c.diagnose(ctx)
+	}
 	return closeAll([]*client{p})
+}
+
+// probeFailed reports whether an Acquire of the probe failed.
+func probeFailed(rec *recorder) bool {
+	for _, o := range rec.history() {
+		if o.Client == ProbeClient && o.Kind == OpAcquire && !o.OK {
+			return true
+		}
+	}
+	return false
 }
 
 // closeAll closes the clients' lock libraries, which waits for their clean-ups in flight.
