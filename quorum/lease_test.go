@@ -19,7 +19,7 @@ var epoch = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 func fakeLocker(t *testing.T, n int, opts quorum.Options) (*quorumtest.Cluster, *quorum.Locker, *clocktest.Fake) {
 	t.Helper()
 	c := quorumtest.NewCluster(t, n)
-	warm(t, c.Locker(t, quorum.Options{}))
+	warmCluster(t, c, c.Locker(t, quorum.Options{}))
 	for i := range c.Servers {
 		waitHealed(t, c, i)
 	}
@@ -122,7 +122,7 @@ func (s steppingNode) Acquire(ctx context.Context, req quorum.AcquireRequest) (q
 
 func TestGrantWithoutValidityIsRefusedAndCleanedUp(t *testing.T) {
 	c := quorumtest.NewCluster(t, 3)
-	warm(t, c.Locker(t, quorum.Options{}))
+	warmCluster(t, c, c.Locker(t, quorum.Options{}))
 	clk := clocktest.NewFake(epoch)
 	var nodes []quorum.Node
 	for _, n := range c.Nodes {
@@ -182,7 +182,7 @@ func (s slowExtendNode) Extend(ctx context.Context, req quorum.ExtendRequest) (b
 // answered only after the old validity had run out; the lease cannot be carried over the gap.
 func TestExtendAnsweredAfterValidityLosesLease(t *testing.T) {
 	c := quorumtest.NewCluster(t, 3)
-	warm(t, c.Locker(t, quorum.Options{}))
+	warmCluster(t, c, c.Locker(t, quorum.Options{}))
 	clk := clocktest.NewFake(epoch)
 	var nodes []quorum.Node
 	for _, n := range c.Nodes {
