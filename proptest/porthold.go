@@ -47,3 +47,25 @@ func (h *portHold) release() {
 	_ = h.ln.Close()
 	<-h.done
 }
+
+// portHolds are the held ports of a run's servers, by server: nil while a server runs.
+type portHolds []*portHold
+
+// kill stops server i (stop) and holds its port addr until revive.
+func (h portHolds) kill(i int, addr string, stop func()) error {
+	portMu.Lock()
+	defer portMu.Unlock()
+	stop()
+	hold, err := holdPort(addr)
+	h[i] = hold
+	return err
+}
+
+// revive frees server i's port and starts the server again on it (start).
+func (h portHolds) revive(i int, start func() error) error {
+	portMu.Lock()
+	defer portMu.Unlock()
+	h[i].release()
+	h[i] = nil
+	return start()
+}

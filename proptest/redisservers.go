@@ -95,7 +95,7 @@ func (a admins) closeClients() error {
 type procs struct {
 	admins
 	ps    []*redisproc.Process
-	holds []*portHold // per server: its port while it is killed, else nil
+	holds portHolds
 }
 
 func startProcs(n int, persist bool) (*procs, error) {
@@ -109,7 +109,7 @@ func startProcs(n int, persist bool) (*procs, error) {
 	for _, s := range ps {
 		opts = append(opts, &redis.Options{Addr: s.Addr()})
 	}
-	return &procs{admins: newAdmins(opts), ps: ps, holds: make([]*portHold, n)}, nil
+	return &procs{admins: newAdmins(opts), ps: ps, holds: make(portHolds, n)}, nil
 }
 
 func (p *procs) flushAll(i int) error {
@@ -121,22 +121,11 @@ func (p *procs) flushAll(i int) error {
 func (p *procs) process(i int) stopper { return p.ps[i] }
 
 // kill kills server i (kill -9) and holds its port.
-func (p *procs) kill(i int) error {
-	portMu.Lock()
-	defer portMu.Unlock()
-	p.ps[i].Kill()
-	h, err := holdPort(p.ps[i].Addr())
-	p.holds[i] = h
-	return err
-}
+func (p *procs) kill(i int) error { return p.holds.kill(i, p.ps[i].Addr(), p.ps[i].Kill) }
 
 // revive restarts server i on its port; without persist its data files are deleted first.
 func (p *procs) revive(i int, persist bool) error {
-	portMu.Lock()
-	defer portMu.Unlock()
-	p.holds[i].release()
-	p.holds[i] = nil
-	return p.ps[i].Restart(!persist)
+	return p.holds.revive(i, func() error { return p.ps[i].Restart(!persist) })
 }
 
 func (p *procs) close() error {

@@ -52,13 +52,13 @@ func startServers(n int, real, persist bool, urls []string) (servers, error) {
 // restarts (portHold).
 type minis struct {
 	ms    []*miniredis.Miniredis
-	holds []*portHold // per server: its port while it is killed, else nil
+	holds portHolds
 }
 
 func startMinis(n int) (*minis, error) {
 	portMu.Lock()
 	defer portMu.Unlock()
-	ms := &minis{holds: make([]*portHold, n)}
+	ms := &minis{holds: make(portHolds, n)}
 	for range n {
 		m := miniredis.NewMiniRedis()
 		if err := m.Start(); err != nil {
@@ -83,28 +83,20 @@ func (ms *minis) process(int) stopper { return nil }
 
 // kill closes server i and holds its port.
 func (ms *minis) kill(i int) error {
-	portMu.Lock()
-	defer portMu.Unlock()
-	addr := ms.ms[i].Addr()
-	ms.ms[i].Close()
-	h, err := holdPort(addr)
-	ms.holds[i] = h
-	return err
+	return ms.holds.kill(i, ms.ms[i].Addr(), ms.ms[i].Close)
 }
 
 // revive restarts server i on its port; miniredis keeps its data across a restart.
 func (ms *minis) revive(i int, persist bool) error {
-	portMu.Lock()
-	defer portMu.Unlock()
-	ms.holds[i].release()
-	ms.holds[i] = nil
-	if err := ms.ms[i].Restart(); err != nil {
-		return err
-	}
-	if !persist {
-		ms.ms[i].FlushAll()
-	}
-	return nil
+	return ms.holds.revive(i, func() error {
+		if err := ms.ms[i].Restart(); err != nil {
+			return err
+		}
+		if !persist {
+			ms.ms[i].FlushAll()
+		}
+		return nil
+	})
 }
 
 func (ms *minis) close() error {
