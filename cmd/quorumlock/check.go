@@ -26,9 +26,10 @@ type checkConfig struct {
 
 const checkUsage = `usage: quorumlock check [flags]
 
-Runs the safety campaign: generated scenarios of clients contending for one fenced lock while
-faults are injected (stalls, failures, lost replies, delays, data loss, node clock jumps and
-drift, client pauses past the lease), then checks every recorded history for the properties of
+Runs the safety campaign: generated scenarios of clients contending for fenced locks while
+faults are injected (stalls, failures, lost replies, delays, data loss, kill -9 and restart,
+partitions, node clock jumps and drift, client wall-clock steps, client pauses past the lease),
+then checks every recorded history for the properties of
 docs/PROTOCOL.md: unique and ordered tokens, a fenced store that admits tokens in order and
 loses no acknowledged update and is linearizable, exclusion inside the timing model, extend
 continuity, liveness after healing, no keys left behind, no slowdown from a stalled minority.
@@ -47,8 +48,9 @@ The first scenario that breaks a property stops the campaign; it is shrunk and p
 the command that replays it (--replay SEED, or --replay 'JSON' for a shrunk one).
 
 --mutants also runs the campaign once per mutant of the protocol (each breaks one rule) and
-reports which property caught it (--mutant NAME runs the campaign with one); mutants exist only in a build with the tag
-quorumlock_mutants: go run -tags quorumlock_mutants ./cmd/quorumlock check --mutants
+reports which property caught it; --mutant NAME runs the campaign with that one. Mutants exist
+only in a build with the tag quorumlock_mutants:
+go run -tags quorumlock_mutants ./cmd/quorumlock check --mutants
 
 exit codes: 0 no violation (and every mutant caught), 1 a violation (or a mutant survived),
 2 bad usage, 3 the campaign could not run (a server did not start, interrupted).
