@@ -93,7 +93,8 @@ func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []h
 }
 
 // releaseNode releases owner on one node, trying again a few times if the node fails; it
-// calls firstDone once the first try has ended.
+// calls firstDone once the first try has ended. A release that timed out on a RedisNode is not
+// tried again (stillQueued).
 func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner string, firstDone func()) error {
 	req := ReleaseRequest{Keys: keys, Owner: owner, TombstoneTTL: l.tombstoneTTL()}
 	var err error
@@ -107,7 +108,7 @@ func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner stri
 		if err == nil {
 			return nil
 		}
-		if errors.Is(err, context.Canceled) || try == cleanupTries-1 {
+		if errors.Is(err, context.Canceled) || try == cleanupTries-1 || stillQueued(n, err) {
 			break
 		}
 		// A node that fails fast would use every try up in microseconds: wait a NodeTimeout.
@@ -118,6 +119,15 @@ func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner stri
 	err = &NodeError{Node: n.Name(), Op: "release", Err: err}
 	l.opts.Observer.Observe(Event{Kind: EventNode, Node: n.Name(), Op: "release", Err: err})
 	return err
+}
+
+// stillQueued reports whether a release to n that failed with err is still on its way: a
+// RedisNode writes a command on its pipelined connection even once its caller stopped waiting,
+// so a release that timed out runs when the node catches up, and trying again would only queue
+// a copy of it on a node that is already slow. Other Nodes make no such promise.
+func stillQueued(n Node, err error) bool {
+	_, pipelined := n.(*RedisNode)
+	return pipelined && errors.Is(err, context.DeadlineExceeded)
 }
 
 // tombstoneTTL is how long a tombstone refuses a late acquire: two TTLs, far longer than the

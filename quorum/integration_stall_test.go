@@ -3,6 +3,8 @@ package quorum_test
 import (
 	"context"
 	"errors"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -365,4 +367,48 @@ func TestIntegrationLateAcquireRefusedAfterCleanup(t *testing.T) {
 	if err := le.Release(ctx); err != nil {
 		t.Errorf("Release: %v", err)
 	}
+}
+
+// TestTimedOutCleanUpIsNotQueuedTwice: the clean-up of a failed attempt sends one release to a
+// stalled node: the release times out, but it is on the node's pipelined connection and runs
+// when the node resumes; trying again would only pile copies onto a node that is already slow.
+func TestTimedOutCleanUpIsNotQueuedTwice(t *testing.T) {
+	redisproc.Require(t)
+	c := itStartN(t, 3, redisproc.Config{})
+	l := c.dial(t, quorum.Options{TTL: 2 * time.Second, NodeTimeout: 50 * time.Millisecond})
+	itWarmUp(t, l, "warm-up")
+	base := c.evalshaCalls(t, 1)
+	c.stop(t, 1, 2)
+	ctx, cancel := itCtx()
+	defer cancel()
+	if _, err := l.TryAcquire(ctx, "job"); !errors.Is(err, quorum.ErrUnavailable) {
+		t.Fatalf("TryAcquire with two of three stalled = %v, want ErrUnavailable", err)
+	}
+	if err := l.Close(); err != nil { // waits for the clean-up's tries
+		t.Fatal(err)
+	}
+	c.cont(1, 2)
+	c.waitIdle(t, 1)
+	// The acquire and one release; three releases before the clean-up knew the pipe keeps them.
+	if got := c.evalshaCalls(t, 1) - base; got != 2 {
+		t.Fatalf("scripts run on the resumed node: %d, want 2 (the acquire and one release)", got)
+	}
+	c.assertNoLockKeys(t)
+}
+
+// evalshaCalls returns how many EVALSHA calls server i has run (INFO commandstats).
+func (c *itCluster) evalshaCalls(t *testing.T, i int) int {
+	t.Helper()
+	ctx, cancel := itCtx()
+	defer cancel()
+	info, err := c.raw[i].Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`cmdstat_evalsha:calls=(\d+)`).FindStringSubmatch(info)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
