@@ -2,7 +2,6 @@ package pgproc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -75,23 +74,16 @@ func Start(t testing.TB, cfg Config) *Server {
 	if err := s.initdb(); err != nil {
 		t.Fatalf("pgproc: %v", err)
 	}
-	var errs []error
-	for range startAttempts {
-		port, err := procutil.FreePort()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		p, err := s.launch(port)
-		if err == nil {
-			s.port, s.proc = port, p
-			t.Cleanup(s.Kill)
-			return s
-		}
-		errs = append(errs, err)
+	port, err := procutil.OnFreePort(startAttempts, func(port int) (err error) {
+		s.proc, err = s.launch(port)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("pgproc: could not start postgres after %d attempts:\n%v", startAttempts, err)
 	}
-	t.Fatalf("pgproc: could not start postgres after %d attempts:\n%v", startAttempts, errors.Join(errs...))
-	return nil
+	s.port = port
+	t.Cleanup(s.Kill)
+	return s
 }
 
 // Addr returns the server address, "127.0.0.1:PORT".

@@ -3,6 +3,7 @@
 package procutil
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -33,4 +34,21 @@ func LogTail(path string, from int64, max int) string {
 		b = b[len(b)-max:]
 	}
 	return string(b)
+}
+
+// OnFreePort calls launch with a free port until it succeeds, at most attempts times: another
+// process may take a port between FreePort and the server binding it. It returns the port the
+// server started on, or every attempt's error.
+func OnFreePort(attempts int, launch func(port int) error) (int, error) {
+	var errs []error
+	for range attempts {
+		port, err := FreePort()
+		if err == nil {
+			if err = launch(port); err == nil {
+				return port, nil
+			}
+		}
+		errs = append(errs, err)
+	}
+	return 0, errors.Join(errs...)
 }

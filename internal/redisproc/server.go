@@ -94,22 +94,15 @@ func Start(t testing.TB, cfg Config) *Server {
 // startOnFreePort launches the server on a free port, trying new ports a few times: another
 // process may take a port between picking it and binding it.
 func (s *Server) startOnFreePort() error {
-	var errs []error
-	for range startAttempts {
-		port, err := procutil.FreePort()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		p, err := s.launch(port)
-		if err == nil {
-			s.port, s.proc = port, p
-			return nil
-		}
-		errs = append(errs, err)
+	port, err := procutil.OnFreePort(startAttempts, func(port int) (err error) {
+		s.proc, err = s.launch(port)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("redisproc: could not start %s after %d attempts:\n%w", binary, startAttempts, err)
 	}
-	return fmt.Errorf("redisproc: could not start %s after %d attempts:\n%w",
-		binary, startAttempts, errors.Join(errs...))
+	s.port = port
+	return nil
 }
 
 // StartN starts n servers with the same Config; see Start.
