@@ -80,7 +80,7 @@ func (c *conn) Read(b []byte) (int, error) {
 	case err == nil || err == io.EOF:
 		return n, err
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return n, c.opError("read", err)
+		return n, c.opError("read", os.ErrDeadlineExceeded) // not the pipe's own OpError
 	}
 	c.mu.Lock()
 	if c.err != nil {
