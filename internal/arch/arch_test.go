@@ -19,6 +19,7 @@ var allowed = map[string][]string{
 	"quorum/quorumtest":  {"clock", "fencing", "quorum", "internal/redispipe"},
 	"fencing/redisguard": {"fencing"},
 	"fencing/sqlguard":   {"fencing"},
+	"internal/faultnet":  {},
 }
 
 func TestImportDirection(t *testing.T) {
