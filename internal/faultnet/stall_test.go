@@ -158,3 +158,22 @@ func TestCloseDuringStallDeliversHeldBytes(t *testing.T) {
 		t.Fatalf("k = %q, want ab", got)
 	}
 }
+
+// TestResumeWaitsUntilWritten: Resume returns only once what it forwards has been written,
+// here after the delay the bytes carry.
+func TestResumeWaitsUntilWritten(t *testing.T) {
+	s, n := startNode(t)
+	c := connect(t, n.Dialer(0), s.Addr())
+	const d = 80 * time.Millisecond
+	n.Stall()
+	n.SetDelay(d)
+	start := time.Now()
+	if err := c.send("SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	n.Resume()
+	if took := time.Since(start); took < d {
+		t.Fatalf("Resume returned after %v, before the delayed write (%v) was written", took, d)
+	}
+	c.expect("OK")
+}
