@@ -38,8 +38,8 @@ func NewNode(addr string) *Node {
 // Addr returns the address of the server.
 func (n *Node) Addr() string { return n.addr }
 
-// Dialer returns a dial function for the connections of one client (any number that names it
-// in Cut) to this node, in the shape of net.Dialer.DialContext. It refuses, with ErrUnknownAddr,
+// Dialer returns a dial function for the connections of one client (the number Cut knows it
+// by) to this node, in the shape of net.Dialer.DialContext. It refuses, with ErrUnknownAddr,
 // an addr other than the node's: a Dialer that quietly redirected would hide a client set up for
 // the wrong server.
 func (n *Node) Dialer(client int) func(ctx context.Context, network, addr string) (net.Conn, error) {
