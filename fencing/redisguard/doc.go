@@ -31,4 +31,10 @@
 //
 // Scripts are idempotent for a resent call (go-redis retries commands): a Write or
 // WriteIfVersion that already took effect is not applied twice, and reports the same version.
+// A Write is recognised by its content (the fence already equals its token and the value is
+// already its value), which is harmless for a blind write. A WriteIfVersion is recognised only
+// by its call: each call carries a random 128-bit write id, which the key records, and only a
+// resend with that id counts as applied. Two calls with the same token, version and value (two
+// workers of one lease that read the same version) are two updates: the second gets a
+// *VersionError and must read again, so neither update is lost.
 package redisguard

@@ -2,6 +2,8 @@ package redisguard
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,7 +52,7 @@ func New(client redis.Scripter, opts Options) (*Guard, error) {
 }
 
 // Keys returns the Redis keys that hold key's value and its fence (a hash with the fields
-// "fence" and "version").
+// "fence", "version" and "write_id", the id of the last WriteIfVersion call that wrote).
 func (g *Guard) Keys(key string) (valueKey, fenceKey string) {
 	base := g.opts.KeyPrefix + "{" + key + "}"
 	return base + ":value", base + ":fence"
@@ -113,12 +115,22 @@ func (g *Guard) ReadForUpdate(ctx context.Context, key string, token fencing.Tok
 // token, in one atomic step; it returns the version after the write. For an older token it
 // returns a *fencing.StaleTokenError; for a changed version, a *VersionError (the caller must
 // read again). In both cases nothing is written.
+//
+// Every call is a distinct update, even with the same token, version and value as another: of
+// two workers of one lease that read the same version, only the first to write succeeds. Each
+// call sends a write id of its own, which the key records, so that only a resend of this call
+// (go-redis retries) is recognised as already applied.
 func (g *Guard) WriteIfVersion(ctx context.Context, key string, token fencing.Token, version uint64, value string) (uint64, error) {
+	return g.writeIfVersion(ctx, key, token, version, value, newWriteID())
+}
+
+// writeIfVersion is WriteIfVersion with the call's write id.
+func (g *Guard) writeIfVersion(ctx context.Context, key string, token fencing.Token, version uint64, value, writeID string) (uint64, error) {
 	if err := check(key, token); err != nil {
 		return 0, err
 	}
 	ver := strconv.FormatUint(version, 10)
-	v, err := writeIfVersionScript.Run(ctx, g.client, g.keys(key), token.String(), ver, value).Result()
+	v, err := writeIfVersionScript.Run(ctx, g.client, g.keys(key), token.String(), ver, value, writeID).Result()
 	if err != nil {
 		return 0, opError(ctx, "write if version", key, err)
 	}
@@ -150,6 +162,14 @@ func (g *Guard) Read(ctx context.Context, key string) (Record, error) {
 		return Record{}, opError(ctx, "read", key, err)
 	}
 	return Record{Value: r.str, Version: uint64(r.ints[1]), Fence: fencing.Token(r.ints[0])}, nil
+}
+
+// newWriteID returns the write id of one WriteIfVersion call: 128 bits from crypto/rand in hex,
+// so that no two calls share one.
+func newWriteID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails: crypto/rand crashes the program rather than return an error
+	return hex.EncodeToString(b[:])
 }
 
 // stale returns the error for a token refused because fence was already accepted.

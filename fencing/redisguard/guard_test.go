@@ -52,26 +52,37 @@ func testTokenBoundsAreExact(t *testing.T, g *redisguard.Guard, _ redis.Universa
 }
 
 // testResentCallsAreIdempotent: go-redis may resend a script whose reply was lost; the resent
-// call must neither fail nor write again.
+// call must neither fail nor write again. A resent WriteIfVersion carries its call's write id;
+// a new call with the same arguments does not, and is another update.
 func testResentCallsAreIdempotent(t *testing.T, g *redisguard.Guard, _ redis.UniversalClient) {
 	ctx := context.Background()
 	mustWrite(t, g, "k", 5, "a", 1)
 	mustWrite(t, g, "k", 5, "a", 1) // resent: nothing changes
-	for range 2 {                   // the second call is a resend of the first
-		if v, err := g.WriteIfVersion(ctx, "k", 5, 1, "b"); err != nil || v != 2 {
+	const id = "0123456789abcdef0123456789abcdef"
+	for range 2 { // the second call is a resend of the first: the same write id
+		if v, err := redisguard.WriteIfVersionWithID(g, ctx, "k", 5, 1, "b", id); err != nil || v != 2 {
 			t.Fatalf("WriteIfVersion(5, 1, b) = %d, %v; want 2", v, err)
 		}
 	}
-	_, err := g.WriteIfVersion(ctx, "k", 5, 1, "c") // not a resend: another value
-	var ve *redisguard.VersionError
-	if !errors.As(err, &ve) || !errors.Is(err, redisguard.ErrVersionChanged) ||
-		*ve != (redisguard.VersionError{Key: "k", Token: 5, Version: 1, Current: 2}) {
-		t.Fatalf("WriteIfVersion(5, 1, c) = %v, want VersionError{k 5 1 2}", err)
+	for _, value := range []string{"b", "c"} { // not resends: new calls, same value or another
+		_, err := g.WriteIfVersion(ctx, "k", 5, 1, value)
+		var ve *redisguard.VersionError
+		if !errors.As(err, &ve) || !errors.Is(err, redisguard.ErrVersionChanged) ||
+			*ve != (redisguard.VersionError{Key: "k", Token: 5, Version: 1, Current: 2}) {
+			t.Fatalf("WriteIfVersion(5, 1, %s) = %v, want VersionError{k 5 1 2}", value, err)
+		}
+		if !strings.Contains(err.Error(), `"k"`) || !strings.Contains(err.Error(), "token 5") {
+			t.Fatalf("error %q does not name the key and the token", err)
+		}
 	}
-	if !strings.Contains(err.Error(), `"k"`) || !strings.Contains(err.Error(), "token 5") {
-		t.Fatalf("error %q does not name the key and the token", err)
+	// A resend that arrives after a later write is no longer recognised: it reports the change.
+	if _, err := g.WriteIfVersion(ctx, "k", 5, 2, "d"); err != nil {
+		t.Fatal(err)
 	}
-	wantRecord(t, g, "k", redisguard.Record{Value: "b", Version: 2, Fence: 5})
+	if _, err := redisguard.WriteIfVersionWithID(g, ctx, "k", 5, 1, "b", id); !errors.Is(err, redisguard.ErrVersionChanged) {
+		t.Fatalf("late resend = %v, want ErrVersionChanged", err)
+	}
+	wantRecord(t, g, "k", redisguard.Record{Value: "d", Version: 3, Fence: 5})
 }
 
 func testReadForUpdateRaisesFence(t *testing.T, g *redisguard.Guard, _ redis.UniversalClient) {

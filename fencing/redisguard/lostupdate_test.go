@@ -3,8 +3,10 @@ package redisguard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -96,4 +98,53 @@ func testWriteIfVersionDetectsInterveningWrite(t *testing.T, g *redisguard.Guard
 		t.Fatal(err)
 	}
 	wantRecord(t, g, key, redisguard.Record{Value: "a,b,x", Version: 3, Fence: 2})
+}
+
+// testSameTokenWritersDoNotLoseUpdates: two workers of one lease (the same token) each read
+// version 1, value "100", add 10 and write "110" concurrently. Both writes are identical, but
+// they are two updates: exactly one may land, and the other must be refused so that its worker
+// reads again, or the counter ends at 110 instead of 120.
+func testSameTokenWritersDoNotLoseUpdates(t *testing.T, g *redisguard.Guard, _ redis.UniversalClient) {
+	ctx := context.Background()
+	const key = "counter"
+	mustWrite(t, g, key, 7, "100", 1)
+	errs := make([]error, 2)
+	var read, done sync.WaitGroup
+	read.Add(len(errs))
+	for i := range errs {
+		done.Go(func() {
+			val, ver, err := g.ReadForUpdate(ctx, key, 7)
+			read.Done()
+			read.Wait() // both have read before either writes
+			if err != nil || val != "100" || ver != 1 {
+				errs[i] = fmt.Errorf("ReadForUpdate = %q, %d, %v; want 100, 1", val, ver, err)
+				return
+			}
+			_, errs[i] = g.WriteIfVersion(ctx, key, 7, ver, "110")
+		})
+	}
+	done.Wait()
+	ok, changed := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, redisguard.ErrVersionChanged):
+			changed++
+		default:
+			t.Fatalf("WriteIfVersion: %v", err)
+		}
+	}
+	if ok != 1 || changed != 1 {
+		t.Fatalf("%d writes succeeded and %d were refused with ErrVersionChanged (errors %v); want 1 and 1", ok, changed, errs)
+	}
+	// The refused worker reads again and applies its update on top of the other's.
+	val, ver, err := g.ReadForUpdate(ctx, key, 7)
+	if err != nil || val != "110" || ver != 2 {
+		t.Fatalf("ReadForUpdate after the race = %q, %d, %v; want 110, 2", val, ver, err)
+	}
+	if _, err := g.WriteIfVersion(ctx, key, 7, ver, "120"); err != nil {
+		t.Fatal(err)
+	}
+	wantRecord(t, g, key, redisguard.Record{Value: "120", Version: 3, Fence: 7})
 }

@@ -35,6 +35,7 @@ var suite = []suiteTest{
 	{"LostUpdateWithPlainReadAndWrite", testLostUpdateWithPlainReadAndWrite},
 	{"ReadForUpdateRefusesStaleHolder", testReadForUpdateRefusesStaleHolder},
 	{"WriteIfVersionDetectsInterveningWrite", testWriteIfVersionDetectsInterveningWrite},
+	{"SameTokenWritersDoNotLoseUpdates", testSameTokenWritersDoNotLoseUpdates},
 }
 
 func TestMiniredis(t *testing.T) {

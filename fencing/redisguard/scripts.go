@@ -15,8 +15,9 @@ var writeLua string
 var writeScript = redis.NewScript(writeLua)
 
 // writeIfVersionScript is the fenced compare-and-set; see lua/write_if_version.lua.
-// KEYS: value, meta. ARGV: token, expected version, value.
-// Returns {1, version} written, {0, fence} stale, {2, version} version changed.
+// KEYS: value, meta. ARGV: token, expected version, value, write id.
+// Returns {1, version} written (or this write id's resend), {0, fence} stale, {2, version}
+// version changed.
 //
 //go:embed lua/write_if_version.lua
 var writeIfVersionLua string
