@@ -40,6 +40,9 @@ examples:
 `
 
 func main() {
+	if os.Getenv(watchdogEnv) != "" {
+		os.Exit(watchdogMain(os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

@@ -259,7 +259,8 @@ func (rc runConfig) supervise(le *quorum.Lease, sigs <-chan os.Signal, stdout, s
 		release(le, log)
 		return exitStartFailed
 	}
-	log.Info("command started", "pid", c.cmd.Process.Pid, "command", rc.command[0])
+	defer c.wd.stop() // after the release: should run die before, the group is still killed
+	log.Info("command started", "pid", c.cmd.Process.Pid, "pgid", c.wd.pgid(), "command", rc.command[0])
 	lost := c.wait(le, sigs, rc.grace, log)
 	code := exitCode(c.cmd.ProcessState)
 	log.Info("command exited", "code", code)
