@@ -43,6 +43,13 @@ SIGTERM sent to quorumlock are forwarded to that group, and quorumlock waits for
 lease is lost while COMMAND runs (a majority of the nodes no longer holds it, or it could not be
 extended in time), quorumlock sends SIGTERM to the group, SIGKILL after --grace, and exits 5.
 
+If quorumlock itself dies while COMMAND runs, however it dies (SIGKILL, a crash, the OOM killer),
+the whole group gets SIGKILL at once, well within the lease's TTL, so that nothing goes on
+writing after the lock is gone. A watchdog does it: a second quorumlock process that leads the
+group, ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, and acts when its pipe from quorumlock closes.
+When quorumlock ends normally it stops the watchdog, and whatever COMMAND left running in the
+background is not killed (unless the lease was lost).
+
 On a new deployment the first attempt bootstraps the nodes (every node must answer) and is then
 granted.
 
@@ -53,7 +60,7 @@ exit codes:
   3      the lock is held by someone else: not acquired within --wait (at once with --wait 0)
   4      nodes unavailable: fewer than a majority answered (when connecting, or the last attempt)
   5      the lease was lost while COMMAND ran: COMMAND was terminated
-  6      COMMAND could not be started (not found, not executable)
+  6      COMMAND (or its watchdog) could not be started (not found, not executable)
   128+N  interrupted by signal N before COMMAND started (SIGINT 130, SIGTERM 143)
   With --child-exit-code, COMMAND's own code replaces 0 and 1 (128+N if signal N killed it).
 
