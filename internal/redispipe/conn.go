@@ -34,6 +34,7 @@ type sent struct {
 type conn struct {
 	nc           net.Conn
 	replyTimeout time.Duration
+	runID        string // the server process's run_id, for Writer.RunID
 
 	mu       sync.Mutex
 	queue    []Request
@@ -47,10 +48,11 @@ type conn struct {
 	readerExited chan struct{}
 }
 
-func newConn(nc net.Conn, br *bufio.Reader, replyTimeout time.Duration) *conn {
+func newConn(nc net.Conn, br *bufio.Reader, replyTimeout time.Duration, runID string) *conn {
 	c := &conn{
 		nc:           nc,
 		replyTimeout: replyTimeout,
+		runID:        runID,
 		wake:         make(chan struct{}, 1),
 		writerExited: make(chan struct{}),
 		readerExited: make(chan struct{}),
@@ -133,7 +135,7 @@ func (c *conn) close() {
 
 func (c *conn) writeLoop() {
 	defer close(c.writerExited)
-	w := &Writer{bw: bufio.NewWriterSize(c.nc, 32<<10)}
+	w := &Writer{bw: bufio.NewWriterSize(c.nc, 32<<10), runID: c.runID}
 	for range c.wake {
 		c.mu.Lock()
 		batch, closing, failed := c.queue, c.closing, c.err != nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,6 +35,13 @@ type Config struct {
 	ReplyTimeout time.Duration
 	// OnConnect are commands sent on every new connection before any other, e.g. SCRIPT LOAD.
 	OnConnect [][]string
+	// ReadRunID asks the server for its run_id (INFO server) on every new connection; the
+	// Writer of the connection returns it (Writer.RunID). A server that does not answer it has
+	// an empty run_id.
+	ReadRunID bool
+	// Dialer opens the network connection (before TLS, if any). Default: a net.Dialer with
+	// DialTimeout. Tests use it to put faults below the connection.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Pipe is a pipelined connection to one server that reconnects when needed. It is safe for
@@ -207,27 +215,36 @@ func (p *Pipe) dial(done chan struct{}) {
 
 // connect dials and runs the handshake within DialTimeout.
 func (p *Pipe) connect() (*conn, error) {
-	d := &net.Dialer{Timeout: p.cfg.DialTimeout, KeepAlive: 15 * time.Second}
-	var nc net.Conn
-	var err error
-	if p.cfg.TLS != nil {
-		nc, err = (&tls.Dialer{NetDialer: d, Config: p.cfg.TLS}).Dial("tcp", p.cfg.Addr)
-	} else {
-		nc, err = d.Dial("tcp", p.cfg.Addr)
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.DialTimeout)
+	defer cancel()
+	dial := p.cfg.Dialer
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: 15 * time.Second}).DialContext
 	}
+	nc, err := dial(ctx, "tcp", p.cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
+	if p.cfg.TLS != nil {
+		tc := tls.Client(nc, p.cfg.TLS)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+			return nil, err
+		}
+		nc = tc
+	}
 	br := bufio.NewReaderSize(nc, 16<<10)
-	if err := p.handshake(nc, br); err != nil {
+	runID, err := p.handshake(nc, br)
+	if err != nil {
 		_ = nc.Close()
 		return nil, err
 	}
-	return newConn(nc, br, p.cfg.ReplyTimeout), nil
+	return newConn(nc, br, p.cfg.ReplyTimeout, runID), nil
 }
 
-// handshake authenticates, selects the database and runs OnConnect, synchronously.
-func (p *Pipe) handshake(nc net.Conn, br *bufio.Reader) error {
+// handshake authenticates, selects the database, runs OnConnect and reads the run_id if asked,
+// synchronously.
+func (p *Pipe) handshake(nc net.Conn, br *bufio.Reader) (runID string, err error) {
 	var cmds [][]string
 	switch {
 	case p.cfg.Username != "":
@@ -239,30 +256,47 @@ func (p *Pipe) handshake(nc net.Conn, br *bufio.Reader) error {
 		cmds = append(cmds, []string{"SELECT", strconv.Itoa(p.cfg.DB)})
 	}
 	cmds = append(cmds, p.cfg.OnConnect...)
+	if p.cfg.ReadRunID {
+		cmds = append(cmds, []string{"INFO", "server"})
+	}
 	if len(cmds) == 0 {
-		return nil
+		return "", nil
 	}
 	_ = nc.SetDeadline(time.Now().Add(p.cfg.DialTimeout))
 	defer nc.SetDeadline(time.Time{})
 	bw := bufio.NewWriter(nc)
 	for _, cmd := range cmds {
 		if err := writeCommand(bw, cmd); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return err
+		return "", err
 	}
-	for _, cmd := range cmds {
+	for i, cmd := range cmds {
 		reply, err := readReply(br)
 		if err != nil {
-			return err
+			return "", err
+		}
+		if p.cfg.ReadRunID && i == len(cmds)-1 {
+			return infoField(reply, "run_id"), nil // an error reply (INFO disabled) leaves it empty
 		}
 		if e, ok := reply.(Error); ok {
-			return fmt.Errorf("redispipe: %s: %w", cmd[0], e)
+			return "", fmt.Errorf("redispipe: %s: %w", cmd[0], e)
 		}
 	}
-	return nil
+	return "", nil
+}
+
+// infoField returns field of an INFO reply ("field:value" lines), or "" if absent.
+func infoField(reply any, field string) string {
+	text, _ := reply.(string)
+	for line := range strings.Lines(text) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // Close closes the connection after writing the commands already issued. Calls in progress

@@ -38,7 +38,14 @@ func writeCommand(w *bufio.Writer, args []string) error {
 type Writer struct {
 	bw       *bufio.Writer
 	num, hdr [24]byte
+	runID    string
 }
+
+// RunID returns the run_id of the server process at the other end of the connection being
+// written (see Config.ReadRunID): a command can carry the identity of the one process that can
+// run it, since a restarted server is reached only through a new connection. It is empty when
+// the server did not tell it.
+func (w *Writer) RunID() string { return w.runID }
 
 // Array starts a command of n arguments.
 func (w *Writer) Array(n int) { w.header('*', n) }
