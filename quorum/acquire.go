@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,9 @@ const maxStaleRounds = 4
 // TryAcquire makes one attempt to take the named lock. It returns as soon as a majority of the
 // nodes granted (never waiting for stragglers) or a majority has become impossible. On failure
 // it cleans up what the attempt may have set, on every node, in the background, and returns an
-// error wrapping ErrNotAcquired (someone else holds it), ErrUnavailable (too few nodes answered)
-// or ctx.Err(), joined with a *NodeError for each node that failed.
+// error wrapping ErrNotAcquired (someone else holds it), ErrUnavailable (too few nodes answered),
+// ErrNeedsHeal (too many nodes are new or lost their data for the lock to heal by itself) or
+// ctx.Err(), joined with a *NodeError for each node that failed.
 //
 // A failed attempt's keys may still sit on a slow node while its clean-up is in flight; the
 // next attempt of this Locker at the same name may overwrite them, so it is never blocked by
@@ -44,14 +46,7 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 	}
 	leftover, _ := l.leftovers.Load(name)
 	replace, _ := leftover.(string)
-	req := AcquireRequest{
-		Keys:        keysFor(l.opts.KeyPrefix, name),
-		Owner:       randomID(),
-		TTL:         l.opts.TTL,
-		Replace:     replace,
-		Incarnation: randomID(),
-		Quarantine:  l.opts.Quarantine,
-	}
+	req := acquireRequest{keys: keysFor(l.opts.KeyPrefix, name), owner: randomID(), ttl: l.opts.TTL, replace: replace}
 	holds := make([]hold, len(l.nodes))
 	settled := make([]bool, len(l.nodes)) // answered every round: no acquire of ours still in flight
 	for i := range settled {
@@ -64,14 +59,14 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, err
 		}
-		req.Token = token
+		req.token = token
 		start := l.opts.Clock.Now()
 		v := l.acquireRound(ctx, name, req, holds, settled)
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
 			if l.validityLeft(elapsed) > 0 {
-				if l.mutant(MutantIncrToken) {
-					req.Token = v.maxGranted
+				if l.mutant(mutants.IncrToken) {
+					req.token = v.maxGranted
 				}
 				return l.newLease(name, req, start, settled), nil
 			}
@@ -83,17 +78,16 @@ func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
 			l.cleanupAttempt(ctx, name, req, holds)
 			return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
 		}
-		if round == 1 && v.amnesic > 0 && v.amnesic == len(v.nodeErrs) && l.newDeployment(v) {
-			continue // every node was new and is now bootstrapped: try again at once
-		}
-		if v.held == 0 && v.stale > 0 && round < maxStaleRounds {
-			// Our proposal was below some node's counter: retry at once above every counter seen.
-			l.opts.Observer.Observe(Event{Kind: EventTokenRefused, Name: name, Token: req.Token})
+		if v.stale > 0 && v.held <= len(l.nodes)-majority(len(l.nodes)) && round < maxStaleRounds {
+			// Our proposal was below some node's counter, and the nodes held by another owner
+			// (a release still on its way, say) cannot block a majority: retry at once above
+			// every counter seen.
+			l.opts.Observer.Observe(Event{Kind: EventTokenRefused, Name: name, Token: req.token})
 			above = v.maxCounter
 			continue
 		}
 		l.cleanupAttempt(ctx, name, req, holds)
-		return nil, v.failure(name)
+		return nil, v.failure(name, len(l.nodes))
 	}
 }
 
@@ -103,14 +97,18 @@ type acquireVotes struct {
 	held, stale int
 	maxCounter  fencing.Token // the highest counter among stale refusals
 	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
-	amnesic     int           // answers from nodes without a record of their past
+	amnesic     int           // answers from nodes without a trusted record of their past
 	nodeErrs    []error
-	round       *round[AcquireReply] // done once every node answered and heals are done
-	call        *acquireCall         // its newDeployment is set before round is done
 }
 
-func (v acquireVotes) failure(name string) error {
-	if v.held > 0 {
+// failure says why a round that did not win failed. More amnesic nodes than can be missing
+// from a majority means that no automatic heal can ever run: an operator must act.
+func (v acquireVotes) failure(name string, n int) error {
+	switch {
+	case v.amnesic > n-majority(n):
+		return outcome(fmt.Errorf("%w: %q: %d of %d nodes are new or lost their data, more than a majority can spare; run `quorumlock heal` (or Locker.Heal)",
+			ErrNeedsHeal, name, v.amnesic, n), v.nodeErrs)
+	case v.held > 0:
 		return outcome(fmt.Errorf("%w: %q is held by another owner", ErrNotAcquired, name), v.nodeErrs)
 	}
 	return outcome(fmt.Errorf("%w: %q", ErrUnavailable, name), v.nodeErrs)
@@ -129,24 +127,24 @@ const (
 // impossible, or when ctx ends. It raises holds[i] to granted for every node that granted, and
 // to maybe for every node that did not answer (an error, or still pending): the request may have
 // been applied all the same. The round goes on in the background, where amnesic nodes get
-// healed once every node answered.
+// healed once every node answered (healAfter).
 //
 // The requests do not run on ctx, only on NodeTimeout: a caller that cancels ctx once it holds
 // the lease must not cancel the stragglers, whose keys make the lease survive more failures;
 // and the replies of a failed round are what heals amnesic nodes. Clean-up undoes the rest.
-func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireRequest, holds []hold, settled []bool) acquireVotes {
-	call := &acquireCall{req: req}
-	rd := broadcast[AcquireReply](l, context.WithoutCancel(ctx), l.opts.NodeTimeout, call)
-	v := acquireVotes{round: rd, call: call}
+func (l *Locker) acquireRound(ctx context.Context, name string, req acquireRequest, holds []hold, settled []bool) acquireVotes {
+	call := &acquireCall{req: req, q: l.opts.Quarantine}
+	rd := send(l, context.WithoutCancel(ctx), l.opts.NodeTimeout, call, nil, l.healAfter(req.keys.meta))
+	var v acquireVotes
 	answered := make([]answer, len(l.nodes))
 	t := newTally(len(l.nodes))
-	waitAll := l.mutant(MutantWaitAll)
+	waitAll := l.mutant(mutants.WaitAll)
 	for (waitAll && t.pending > 0 || !t.won() && !t.lost()) && ctx.Err() == nil {
 		select {
 		case r := <-rd.out: // every node call ends by NodeTimeout
 			switch {
 			case r.err != nil:
-			case r.reply.Status == Granted:
+			case r.reply.status == Granted:
 				answered[r.node] = answerGranted
 			default:
 				answered[r.node] = answerOther
@@ -155,6 +153,9 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 			l.countReply(&v, name, r)
 		case <-ctx.Done():
 		}
+	}
+	if !t.won() && v.amnesic > 0 {
+		l.drainAmnesic(ctx, &v, name, &t, rd, answered)
 	}
 	for i := range holds {
 		settled[i] = settled[i] && answered[i] != answerNone
@@ -169,45 +170,63 @@ func (l *Locker) acquireRound(ctx context.Context, name string, req AcquireReque
 	return v
 }
 
-// newDeployment waits (at most NodeTimeout) for the rest of a round in which every answer so
-// far was amnesic, and reports whether every node answered amnesic and was bootstrapped: a new
-// deployment, whose first attempt should not fail.
-func (l *Locker) newDeployment(v acquireVotes) bool {
-	wait, cancel := context.WithTimeout(context.Background(), l.opts.NodeTimeout+l.opts.CleanupTimeout)
-	defer cancel()
-	select {
-	case <-v.round.done():
-	case <-wait.Done():
-		return false
+// drainAmnesic collects the rest of a failed round that met an amnesic node (each call ends by
+// NodeTimeout): whether the deployment needs an operator depends on how many nodes are amnesic.
+func (l *Locker) drainAmnesic(ctx context.Context, v *acquireVotes, name string, t *tally, rd *round[acquireReply], answered []answer) {
+	for t.pending > 0 && ctx.Err() == nil {
+		select {
+		case r := <-rd.out:
+			if r.err == nil {
+				answered[r.node] = answerOther
+				if r.reply.status == Granted {
+					answered[r.node] = answerGranted
+				}
+			}
+			t.add(answered[r.node] == answerGranted)
+			l.countReply(v, name, r)
+		case <-ctx.Done():
+		}
 	}
-	return v.call.newDeployment
 }
 
 // countReply folds one node's answer into the round's votes.
-func (l *Locker) countReply(v *acquireVotes, name string, r result[AcquireReply]) {
+func (l *Locker) countReply(v *acquireVotes, name string, r result[acquireReply]) {
 	n := l.nodes[r.node]
 	if r.err != nil {
-		v.nodeErrs = append(v.nodeErrs, r.err) // broadcast reported it to the Observer
+		v.nodeErrs = append(v.nodeErrs, r.err) // the round reported it to the Observer
 		return
 	}
-	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.Name(), Op: "acquire",
-		Status: r.reply.Status, Duration: r.elapsed})
-	switch r.reply.Status {
+	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.name, Op: "acquire",
+		Status: r.reply.status, Duration: r.elapsed})
+	l.noteFloor(r.reply.floor)
+	switch r.reply.status {
 	case Granted:
-		v.maxGranted = max(v.maxGranted, r.reply.Counter)
+		v.maxGranted = max(v.maxGranted, r.reply.counter)
 	case Held:
 		v.held++
 	case Stale:
 		v.stale++
-		v.maxCounter = max(v.maxCounter, r.reply.Counter)
+		v.maxCounter = max(v.maxCounter, r.reply.counter)
 	case Amnesic:
 		v.amnesic++
-		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire", Err: ErrNodeAmnesic})
+		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.name, Op: "acquire", Err: amnesicError(r.reply.marker)})
 	case Invalid:
-		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",
+		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.name, Op: "acquire",
 			Err: errors.New("token refused as invalid: more than a day ahead of the node's clock? check this host's clock")})
 	default:
-		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.Name(), Op: "acquire",
-			Err: fmt.Errorf("request refused: %v", r.reply.Status)})
+		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.name, Op: "acquire",
+			Err: fmt.Errorf("request refused: %v", r.reply.status)})
 	}
+}
+
+// amnesicError says, in words, why an amnesic node refused and when it can be healed.
+func amnesicError(m marker) error {
+	what := "has no lock state (it is new, or it lost its data)"
+	if m.lost == lossRestart {
+		what = "restarted (its server process changed: it may have reloaded older data) and is quarantined"
+	}
+	if left := m.quarantine - m.age; left > 0 {
+		return fmt.Errorf("%w: it %s; it can be healed in %v", ErrNodeAmnesic, what, left.Round(1e6))
+	}
+	return fmt.Errorf("%w: it %s; it is healed once a majority of healthy nodes answer", ErrNodeAmnesic, what)
 }

@@ -10,25 +10,58 @@ import (
 	"github.com/quorumlock/quorumlock/quorum/quorumtest"
 )
 
-// TestNewDeploymentBootstrapsOnFirstAttempt: on nodes that have never been used every node
-// answers amnesic; the attempt bootstraps them all and is granted in the same call.
-func TestNewDeploymentBootstrapsOnFirstAttempt(t *testing.T) {
+// TestNewDeploymentNeedsAnOperator: on servers that have never served, every node answers that
+// it has no lock state; nothing on them tells a new deployment from one that lost everything,
+// so the lock never bootstraps by itself. TryAcquire and Acquire fail at once with
+// ErrNeedsHeal (Acquire does not wait in silence), and after the operator's heal the lock is
+// granted.
+func TestNewDeploymentNeedsAnOperator(t *testing.T) {
 	c := quorumtest.NewCluster(t, 3)
-	l := c.Locker(t, quorum.Options{})
-	if _, err := l.TryAcquire(context.Background(), "job"); err != nil {
-		t.Fatalf("first attempt on new nodes = %v, want granted after bootstrap", err)
+	l := c.Locker(t, patient(quorum.Options{}))
+	ctx := context.Background()
+	if _, err := l.TryAcquire(ctx, "job"); !errors.Is(err, quorum.ErrNeedsHeal) || !errors.Is(err, quorum.ErrNodeAmnesic) {
+		t.Fatalf("first attempt on new nodes = %v, want ErrNeedsHeal naming the amnesic nodes", err)
+	}
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := l.Acquire(actx, "job"); !errors.Is(err, quorum.ErrNeedsHeal) || actx.Err() != nil {
+		t.Fatalf("Acquire on new nodes = %v (ctx %v), want ErrNeedsHeal at once", err, actx.Err())
+	}
+	rep, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true})
+	if err != nil || rep.Action != quorum.HealNewDeployment {
+		t.Fatalf("Heal(NewDeployment) = %+v, %v", rep, err)
+	}
+	mustAcquire(t, l, "job")
+	if got := markerField(c, 0, "healed"); got != "new-deployment" {
+		t.Fatalf("marker records the heal as %q, want new-deployment", got)
 	}
 }
 
-// TestNewDeploymentNeedsEveryNode: with one of three new nodes down, nothing tells a new
-// deployment from one whose majority lost its data, so nothing is bootstrapped.
-func TestNewDeploymentNeedsEveryNode(t *testing.T) {
+// TestNewDeploymentWithANodeDown: one of three new nodes is down. The operator brings the other
+// two into service; the third, once it answers, has no lock state, and the lock heals it by
+// itself after its quarantine, with a floor read from the healthy majority.
+func TestNewDeploymentWithANodeDown(t *testing.T) {
 	c := quorumtest.NewCluster(t, 3)
-	c.Nodes[2].SetFail(true)
-	l := c.Locker(t, quorum.Options{})
-	_, err := l.TryAcquire(context.Background(), "job")
-	if !errors.Is(err, quorum.ErrUnavailable) || !errors.Is(err, quorum.ErrNodeAmnesic) {
-		t.Fatalf("new nodes, one down: %v, want ErrUnavailable with ErrNodeAmnesic", err)
+	c.Faults[2].SetFail(true)
+	l := c.Locker(t, patient(quorum.Options{TTL: 500 * time.Millisecond}))
+	ctx := context.Background()
+	if _, err := l.TryAcquire(ctx, "job"); !errors.Is(err, quorum.ErrNeedsHeal) {
+		t.Fatalf("new nodes, one down: %v, want ErrNeedsHeal", err)
+	}
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		t.Fatal(err)
+	}
+	first := mustAcquire(t, l, "job")
+	_ = first.Release(ctx)
+	c.Faults[2].SetFail(false)
+	probe := mustAcquire(t, l, "other") // node 2's first contact: its quarantine starts
+	_ = probe.Release(ctx)
+	waitMarker(t, c, 2, "amnesic")
+	c.Servers[2].SetTime(time.Now().Add(time.Second)) // its quarantine has passed on its clock
+	_ = mustAcquire(t, l, "other2").Release(ctx)
+	waitHealed(t, c, 2)
+	if got := markerField(c, 2, "healed"); got != "heal" {
+		t.Fatalf("node 2 healed as %q, want heal (by the lock, from a majority)", got)
 	}
 }
 
@@ -37,11 +70,11 @@ func TestNewDeploymentNeedsEveryNode(t *testing.T) {
 func TestAmnesicNodeDoesNotGrantASecondHolder(t *testing.T) {
 	c, a := newLocker(t, 3, quorum.Options{})
 	ctx := context.Background()
-	c.Nodes[2].SetFail(true)
+	c.Faults[2].SetFail(true)
 	held := mustAcquire(t, a, "job")
-	c.Nodes[2].SetFail(false)
+	c.Faults[2].SetFail(false)
 	c.Servers[0].FlushAll()
-	b := c.Locker(t, quorum.Options{})
+	b := c.Locker(t, patient(quorum.Options{}))
 	_, err := b.TryAcquire(ctx, "job")
 	if !errors.Is(err, quorum.ErrNotAcquired) || !errors.Is(err, quorum.ErrNodeAmnesic) {
 		t.Fatalf("B while A holds and node 0 is amnesic: %v, want ErrNotAcquired", err)
@@ -57,11 +90,11 @@ func TestAmnesicNodeDoesNotGrantASecondHolder(t *testing.T) {
 func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
 	c, a := newLocker(t, 5, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond})
 	ctx := context.Background()
-	c.Nodes[3].SetFail(true)
-	c.Nodes[4].SetFail(true)
+	c.Faults[3].SetFail(true)
+	c.Faults[4].SetFail(true)
 	first := mustAcquire(t, a, "job")
-	c.Nodes[3].SetFail(false)
-	c.Nodes[4].SetFail(false)
+	c.Faults[3].SetFail(false)
+	c.Faults[4].SetFail(false)
 	_ = first.Release(ctx)
 
 	c.Servers[0].FlushAll()
@@ -72,9 +105,9 @@ func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
 	_ = probe.Release(ctx)
 	waitHealed(t, c, 0)
 
-	c.Nodes[1].SetFail(true)
-	c.Nodes[2].SetFail(true)
-	slow := c.Locker(t, quorum.Options{TTL: time.Second, Clock: backwardsClock{}})
+	c.Faults[1].SetFail(true)
+	c.Faults[2].SetFail(true)
+	slow := c.Locker(t, patient(quorum.Options{TTL: time.Second, Clock: backwardsClock{}}))
 	le, err := slow.TryAcquire(ctx, "job")
 	if err != nil {
 		t.Fatalf("C: %v", err)
@@ -84,33 +117,41 @@ func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
 	}
 }
 
-// TestMajorityAmnesicStaysUnavailable: with two of three nodes amnesic, no majority of healthy
-// nodes can vouch for a floor, so nothing is healed and nothing is granted, however long it waits.
-func TestMajorityAmnesicStaysUnavailable(t *testing.T) {
-	c, l := newLocker(t, 3, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond})
+// TestMajorityAmnesicNeedsAnOperator: with two of three nodes wiped, no majority of healthy
+// nodes can vouch for a floor: every attempt fails at once with ErrNeedsHeal. The operator's recovery waits out the quarantine and gives the wiped nodes a floor
+// above every token that can have been granted: the next token is larger than any before.
+func TestMajorityAmnesicNeedsAnOperator(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{TTL: 300 * time.Millisecond})
+	ctx := context.Background()
+	before := mustAcquire(t, l, "job")
+	_ = before.Release(ctx)
 	c.Servers[0].FlushAll()
 	c.Servers[1].FlushAll()
-	for i := range 3 {
-		if i == 1 {
-			c.Servers[0].SetTime(time.Now().Add(time.Hour))
-			c.Servers[1].SetTime(time.Now().Add(time.Hour))
+	for i := range 2 {
+		if _, err := l.TryAcquire(ctx, "job"); !errors.Is(err, quorum.ErrNeedsHeal) {
+			t.Fatalf("attempt %d with a majority amnesic: %v, want ErrNeedsHeal", i, err)
 		}
-		_, err := l.TryAcquire(context.Background(), "job")
-		if !errors.Is(err, quorum.ErrUnavailable) {
-			t.Fatalf("attempt %d with a majority amnesic: %v, want ErrUnavailable", i, err)
-		}
+	}
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); !errors.Is(err, quorum.ErrHealRefused) {
+		t.Fatalf("Heal(NewDeployment) on a deployment that served = %v, want ErrHealRefused", err)
+	}
+	rep, err := l.Heal(ctx, quorum.HealOptions{ClockSkew: 10 * time.Millisecond})
+	if err != nil || rep.Action != quorum.HealRecovery {
+		t.Fatalf("recovery = %+v, %v", rep, err)
+	}
+	after := mustAcquireWithin(t, l, "job", 5*time.Second)
+	if after.Token() <= before.Token() || after.Token() <= rep.Floor {
+		t.Fatalf("token after the recovery %d, want above %d (before) and the floor %d", after.Token(), before.Token(), rep.Floor)
 	}
 }
 
-// waitHealed waits until node i reports that it is no longer amnesic.
-func waitHealed(t *testing.T, c *quorumtest.Cluster, i int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if c.Servers[i].HGet(quorum.DefaultKeyPrefix+"node", "state") == "ok" {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+// TestHealRefusedWhileAMajorityIsHealthy: the operator's heal does nothing when the lock can
+// heal the amnesic node by itself.
+func TestHealRefusedWhileAMajorityIsHealthy(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{})
+	c.Servers[0].FlushAll()
+	rep, err := l.Heal(context.Background(), quorum.HealOptions{})
+	if !errors.Is(err, quorum.ErrHealRefused) || rep.Action != quorum.HealRefused {
+		t.Fatalf("Heal with one of three amnesic = %+v, %v; want refused", rep, err)
 	}
-	t.Fatalf("node %d was not healed", i)
 }

@@ -1,30 +1,28 @@
 package quorum
 
 import (
-	"context"
 	"fmt"
+	"time"
 
 	"github.com/quorumlock/quorumlock/internal/redispipe"
 )
 
-// The broadcasts' calls: each encodes its script call as RedisNode's methods do (the scripts'
-// KEYS and ARGV are documented in redisnode.go), straight into the connection's buffer.
+// The calls of the rounds: each encodes its script call straight into the connection's buffer,
+// with the run_id of the server process at the other end (redispipe.Writer.RunID) and this
+// client's quarantine, which every script's marker prologue takes (lua/marker.lua). This is the
+// one encoding of each script call: acquire, extend and release rounds, clean-ups and heals all
+// send these.
 
 // acquireCall is one round of an attempt. The round keeps its own copy of the request: the next
 // round's token must not change what a straggler of this one sends.
+// KEYS: lock, fence, marker, tombstone. ARGV: owner, ttl ms, token, replace, run_id, quarantine ms.
+// Reply: {status, counter, node_max, floor, incarnation, age_ms, quarantine_ms, lost}.
 type acquireCall struct {
-	req AcquireRequest
-	// newDeployment is set, before the round closes, if every node answered amnesic and was
-	// bootstrapped.
-	newDeployment bool
+	req acquireRequest
+	q   time.Duration
 }
 
-func (c *acquireCall) op() string { return "acquire" }
-
-func (c *acquireCall) do(ctx context.Context, _ int, n Node) (AcquireReply, error) {
-	return n.Acquire(ctx, c.req)
-}
-
+func (c *acquireCall) op() string     { return "acquire" }
 func (c *acquireCall) script() script { return acquireScript }
 
 // droppable: a request whose round ended before it could be written is not sent at all.
@@ -36,136 +34,199 @@ func (c *acquireCall) write(w *redispipe.Writer, _ int, verb, body string) {
 	w.Bulk(verb)
 	w.Bulk(body)
 	w.Int(4)
-	w.Bulk(q.Keys.Lock)
-	w.Bulk(q.Keys.Fence)
-	w.Bulk(q.Keys.Meta)
-	w.Bulk(q.Keys.Lock, tombstoneInfix, q.Owner)
-	w.Bulk(q.Owner)
-	w.Int(q.TTL.Milliseconds())
-	w.Uint(uint64(q.Token))
-	w.Bulk(q.Replace)
-	w.Bulk(q.Incarnation)
-	w.Int(q.Quarantine.Milliseconds())
+	w.Bulk(q.keys.lock)
+	w.Bulk(q.keys.fence)
+	w.Bulk(q.keys.meta)
+	w.Bulk(q.keys.lock, tombstoneInfix, q.owner)
+	w.Bulk(q.owner)
+	w.Int(q.ttl.Milliseconds())
+	w.Uint(uint64(q.token))
+	w.Bulk(q.replace)
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
 }
 
-func (c *acquireCall) decode(v *redispipe.Reply) (AcquireReply, error) { return decodeAcquire(v) }
-
-// after heals the amnesic nodes the round met, in the background (see Locker.healFrom).
-func (c *acquireCall) after(r *round[AcquireReply]) {
-	amnesic := false
-	for i := range r.cmds {
-		res := &r.cmds[i].res
-		amnesic = amnesic || res.err == nil && res.reply.Status == Amnesic
-	}
-	if !amnesic {
-		r.close()
-		return
-	}
-	r.l.goChild(func() {
-		c.newDeployment = r.l.healFrom(c.req.Keys.Meta, r.results())
-		r.close()
-	})
-}
+func (c *acquireCall) decode(v *redispipe.Reply) (acquireReply, error) { return decodeAcquire(v) }
 
 // extendCall is one Extend.
-type extendCall struct{ req ExtendRequest }
-
-func (c *extendCall) op() string { return "extend" }
-
-func (c *extendCall) do(ctx context.Context, _ int, n Node) (bool, error) {
-	return n.Extend(ctx, c.req)
+// KEYS: lock, marker. ARGV: owner, ttl ms, run_id, quarantine ms. Reply: 1, 0, or -1 (amnesic).
+type extendCall struct {
+	keys  keys
+	owner string
+	ttl   time.Duration
+	q     time.Duration
 }
 
+func (c *extendCall) op() string      { return "extend" }
 func (c *extendCall) script() script  { return extendScript }
 func (c *extendCall) droppable() bool { return false }
 
 func (c *extendCall) write(w *redispipe.Writer, _ int, verb, body string) {
-	w.Array(6)
+	w.Array(9)
 	w.Bulk(verb)
 	w.Bulk(body)
-	w.Int(1)
-	w.Bulk(c.req.Keys.Lock)
-	w.Bulk(c.req.Owner)
-	w.Int(c.req.TTL.Milliseconds())
+	w.Int(2)
+	w.Bulk(c.keys.lock)
+	w.Bulk(c.keys.meta)
+	w.Bulk(c.owner)
+	w.Int(c.ttl.Milliseconds())
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
 }
 
-func (c *extendCall) decode(v *redispipe.Reply) (bool, error) { return decodeBool("extend", v) }
-func (c *extendCall) after(r *round[bool])                    { closeAfter(r) }
-
-// extendManyCall is one batch of auto-extensions. Its Locks and Owners have the same length.
-type extendManyCall struct{ req ExtendManyRequest }
-
-func (c *extendManyCall) op() string { return "extend" }
-
-func (c *extendManyCall) do(ctx context.Context, _ int, n Node) ([]bool, error) {
-	return n.ExtendMany(ctx, c.req)
+func (c *extendCall) decode(v *redispipe.Reply) (extendVote, error) {
+	n, err := decodeInt("extend", v, -1, 1)
+	return extendVote(n), err
 }
 
+// extendVote is one node's answer to an extension of one lease.
+type extendVote int
+
+const (
+	voteAmnesic  extendVote = -1 // the node is amnesic: no vote
+	voteRefused  extendVote = 0  // the key is gone or another owner's
+	voteExtended extendVote = 1
+)
+
+// extendManyCall is one batch of auto-extensions. Its locks and owners have the same length.
+// KEYS: marker, then the lock keys. ARGV: ttl ms, run_id, quarantine ms, then one owner per key.
+// Reply: one 1, 0 or -1 per key.
+type extendManyCall struct {
+	meta   string
+	locks  []string
+	owners []string
+	ttl    time.Duration
+	q      time.Duration
+}
+
+func (c *extendManyCall) op() string      { return "extend" }
 func (c *extendManyCall) script() script  { return extendManyScript }
 func (c *extendManyCall) droppable() bool { return false }
 
 func (c *extendManyCall) write(w *redispipe.Writer, _ int, verb, body string) {
-	w.Array(4 + len(c.req.Locks) + len(c.req.Owners))
+	w.Array(7 + len(c.locks) + len(c.owners))
 	w.Bulk(verb)
 	w.Bulk(body)
-	w.Int(int64(len(c.req.Locks)))
-	for _, k := range c.req.Locks {
+	w.Int(int64(1 + len(c.locks)))
+	w.Bulk(c.meta)
+	for _, k := range c.locks {
 		w.Bulk(k)
 	}
-	w.Int(c.req.TTL.Milliseconds())
-	for _, o := range c.req.Owners {
+	w.Int(c.ttl.Milliseconds())
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
+	for _, o := range c.owners {
 		w.Bulk(o)
 	}
 }
 
-func (c *extendManyCall) decode(v *redispipe.Reply) ([]bool, error) {
-	if v.Kind != redispipe.KindArray || len(v.Elems) != len(c.req.Locks) {
-		return nil, fmt.Errorf("extend_many: reply %#v, want %d integers", v.Value(), len(c.req.Locks))
+func (c *extendManyCall) decode(v *redispipe.Reply) ([]extendVote, error) {
+	if v.Kind != redispipe.KindArray || len(v.Elems) != len(c.locks) {
+		return nil, fmt.Errorf("extend_many: reply %#v, want %d integers", v.Value(), len(c.locks))
 	}
-	out := make([]bool, len(v.Elems))
-	for i, x := range v.Elems {
-		out[i] = x.Kind == redispipe.KindInt && x.Int == 1
+	out := make([]extendVote, len(v.Elems))
+	for i := range v.Elems {
+		n, err := decodeInt("extend_many", &v.Elems[i], -1, 1)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = extendVote(n)
 	}
 	return out, nil
 }
 
-func (c *extendManyCall) after(r *round[[]bool]) { closeAfter(r) }
-
-// releaseCall is one Release: without a tombstone on the nodes that settled[i] says answered
-// every acquire of the owner.
+// releaseCall is one release: of a lease, or a clean-up. Nodes that settled[i] says answered
+// every acquire of the owner get no tombstone (nil settled: every node gets one).
+// KEYS: lock, tombstone, marker. ARGV: owner, tombstone ttl ms (0: none), run_id, quarantine ms.
+// Reply: 1 deleted, 0 not ours.
 type releaseCall struct {
-	req     ReleaseRequest
-	settled []bool
+	keys         keys
+	owner        string
+	tombstoneTTL time.Duration
+	settled      []bool
+	q            time.Duration
 }
 
-func (c *releaseCall) op() string { return "release" }
-
-func (c *releaseCall) reqFor(i int) ReleaseRequest {
-	req := c.req
-	if c.settled[i] {
-		req.TombstoneTTL = 0
-	}
-	return req
-}
-
-func (c *releaseCall) do(ctx context.Context, i int, n Node) (bool, error) {
-	return n.Release(ctx, c.reqFor(i))
-}
-
+func (c *releaseCall) op() string      { return "release" }
 func (c *releaseCall) script() script  { return releaseScript }
 func (c *releaseCall) droppable() bool { return false }
 
 func (c *releaseCall) write(w *redispipe.Writer, i int, verb, body string) {
-	req := c.reqFor(i)
-	w.Array(7)
+	tomb := c.tombstoneTTL
+	if c.settled != nil && c.settled[i] {
+		tomb = 0
+	}
+	w.Array(10)
 	w.Bulk(verb)
 	w.Bulk(body)
-	w.Int(2)
-	w.Bulk(req.Keys.Lock)
-	w.Bulk(req.Keys.Lock, tombstoneInfix, req.Owner)
-	w.Bulk(req.Owner)
-	w.Int(req.TombstoneTTL.Milliseconds())
+	w.Int(3)
+	w.Bulk(c.keys.lock)
+	w.Bulk(c.keys.lock, tombstoneInfix, c.owner)
+	w.Bulk(c.keys.meta)
+	w.Bulk(c.owner)
+	w.Int(tomb.Milliseconds())
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
 }
 
-func (c *releaseCall) decode(v *redispipe.Reply) (bool, error) { return decodeBool("release", v) }
-func (c *releaseCall) after(r *round[bool])                    { closeAfter(r) }
+func (c *releaseCall) decode(v *redispipe.Reply) (bool, error) {
+	n, err := decodeInt("release", v, 0, 1)
+	return n == 1, err
+}
+
+// stateCall reads every node's marker, for a heal.
+// KEYS: marker. ARGV: run_id, quarantine ms.
+// Reply: {ok, node_max, floor, incarnation, age_ms, quarantine_ms, lost, node time µs}.
+type stateCall struct {
+	meta string
+	q    time.Duration
+}
+
+func (c *stateCall) op() string      { return "state" }
+func (c *stateCall) script() script  { return stateScript }
+func (c *stateCall) droppable() bool { return false }
+
+func (c *stateCall) write(w *redispipe.Writer, _ int, verb, body string) {
+	w.Array(6)
+	w.Bulk(verb)
+	w.Bulk(body)
+	w.Int(1)
+	w.Bulk(c.meta)
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
+}
+
+func (c *stateCall) decode(v *redispipe.Reply) (nodeState, error) { return decodeState(v) }
+
+// healCall ends the quarantine of one amnesic node incarnation, with a floor.
+// KEYS: marker. ARGV: run_id, quarantine ms, incarnation, floor, how.
+// Reply: 1 healed, 0 not amnesic or another incarnation, -1 still waiting, -2 has served.
+type healCall struct {
+	meta        string
+	incarnation string
+	floor       uint64
+	how         healHow
+	q           time.Duration
+}
+
+func (c *healCall) op() string      { return "heal" }
+func (c *healCall) script() script  { return healScript }
+func (c *healCall) droppable() bool { return false }
+
+func (c *healCall) write(w *redispipe.Writer, _ int, verb, body string) {
+	w.Array(9)
+	w.Bulk(verb)
+	w.Bulk(body)
+	w.Int(1)
+	w.Bulk(c.meta)
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
+	w.Bulk(c.incarnation)
+	w.Uint(c.floor)
+	w.Bulk(string(c.how))
+}
+
+func (c *healCall) decode(v *redispipe.Reply) (healResult, error) {
+	n, err := decodeInt("heal", v, -2, 1)
+	return healResult(n), err
+}

@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
 	"errors"
 	"slices"
@@ -26,12 +27,12 @@ const (
 // has succeeded everywhere. Unless the caller's ctx has ended, it waits (at most CleanupTimeout)
 // for the first try on the nodes that granted — a caller retrying at once, or a contender, would
 // otherwise meet those keys — but not on nodes that did not answer, which may be stalled.
-func (l *Locker) cleanupAttempt(ctx context.Context, name string, req AcquireRequest, holds []hold) {
-	if l.mutant(MutantNoCleanup) || !slices.ContainsFunc(holds, func(h hold) bool { return h != holdNone }) {
+func (l *Locker) cleanupAttempt(ctx context.Context, name string, req acquireRequest, holds []hold) {
+	if l.mutant(mutants.NoCleanup) || !slices.ContainsFunc(holds, func(h hold) bool { return h != holdNone }) {
 		return // every node refused: nothing to clean, and an earlier leftover stays replaceable
 	}
-	l.leftovers.Store(name, req.Owner)
-	tried := l.cleanup(ctx, req.Keys, req.Owner, holds, func() { l.leftovers.CompareAndDelete(name, req.Owner) }, l.spawnChild)
+	l.leftovers.Store(name, req.owner)
+	tried := l.cleanup(ctx, req.keys, req.owner, holds, func() { l.leftovers.CompareAndDelete(name, req.owner) }, l.spawnChild)
 	if ctx.Err() != nil {
 		return
 	}
@@ -53,11 +54,11 @@ func (l *Locker) spawnChild(f func()) bool { l.goChild(f); return true }
 // slow link is refused when it finally arrives. If every node was cleaned up, it calls cleaned
 // (when not nil). The returned channel is closed once every node that granted has been tried
 // once.
-func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []hold, cleaned func(), spawn func(func()) bool) <-chan struct{} {
+func (l *Locker) cleanup(ctx context.Context, k keys, owner string, holds []hold, cleaned func(), spawn func(func()) bool) <-chan struct{} {
 	base := context.WithoutCancel(ctx)
 	var all, granted sync.WaitGroup
 	var failed atomic.Bool
-	for i, n := range l.nodes {
+	for i := range l.nodes {
 		if holds[i] == holdNone {
 			continue
 		}
@@ -69,7 +70,7 @@ func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []h
 		}
 		started := spawn(func() {
 			defer all.Done()
-			if l.releaseNode(base, n, keys, owner, firstDone) != nil {
+			if l.releaseNode(base, i, k, owner, firstDone) != nil {
 				failed.Store(true)
 			}
 		})
@@ -92,23 +93,23 @@ func (l *Locker) cleanup(ctx context.Context, keys Keys, owner string, holds []h
 	return tried
 }
 
-// releaseNode releases owner on one node, trying again a few times if the node fails; it
-// calls firstDone once the first try has ended. A release that timed out on a RedisNode is not
-// tried again (stillQueued).
-func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner string, firstDone func()) error {
-	req := ReleaseRequest{Keys: keys, Owner: owner, TombstoneTTL: l.tombstoneTTL()}
+// releaseNode releases owner on node i, trying again a few times if the node fails; it calls
+// firstDone once the first try has ended. A release that timed out is not tried again: the
+// pipelined connection still writes it, and it runs when the node catches up, so trying again
+// would only queue a copy of it on a node that is already slow. A release whose reply came
+// late has run.
+func (l *Locker) releaseNode(base context.Context, i int, k keys, owner string, firstDone func()) error {
+	call := &releaseCall{keys: k, owner: owner, tombstoneTTL: l.tombstoneTTL(), q: l.opts.Quarantine}
 	var err error
 	for try := range cleanupTries {
-		ctx, cancel := context.WithTimeout(base, l.opts.CleanupTimeout)
-		_, err = n.Release(ctx, req)
-		cancel()
+		_, err = callOne(l, base, l.opts.CleanupTimeout, call, i)
 		if try == 0 {
 			firstDone()
 		}
-		if err == nil {
+		if err == nil || errors.Is(err, errLate) {
 			return nil
 		}
-		if errors.Is(err, context.Canceled) || try == cleanupTries-1 || stillQueued(n, err) {
+		if errors.Is(err, context.Canceled) || try == cleanupTries-1 || errors.Is(err, context.DeadlineExceeded) {
 			break
 		}
 		// A node that fails fast would use every try up in microseconds: wait a NodeTimeout.
@@ -116,18 +117,7 @@ func (l *Locker) releaseNode(base context.Context, n Node, keys Keys, owner stri
 		<-wait.Done()
 		cancel()
 	}
-	err = &NodeError{Node: n.Name(), Op: "release", Err: err}
-	l.opts.Observer.Observe(Event{Kind: EventNode, Node: n.Name(), Op: "release", Err: err})
-	return err
-}
-
-// stillQueued reports whether a release to n that failed with err is still on its way: a
-// RedisNode writes a command on its pipelined connection even once its caller stopped waiting,
-// so a release that timed out runs when the node catches up, and trying again would only queue
-// a copy of it on a node that is already slow. Other Nodes make no such promise.
-func stillQueued(n Node, err error) bool {
-	_, pipelined := n.(*RedisNode)
-	return pipelined && errors.Is(err, context.DeadlineExceeded)
+	return err // a *NodeError, which the round reported to the Observer
 }
 
 // tombstoneTTL is how long a tombstone refuses a late acquire: two TTLs, far longer than the

@@ -20,3 +20,16 @@ func (backwardsClock) NewTimer(d time.Duration) clock.Timer {
 func (backwardsClock) AfterFunc(d time.Duration, f func()) clock.Timer {
 	return clock.Real().AfterFunc(d, f)
 }
+
+// shiftedClock is the real clock with a wall clock off by d: its token proposals are d ahead
+// (or behind); durations are measured as on the real clock.
+type shiftedClock time.Duration
+
+func (s shiftedClock) Now() time.Time                  { return time.Now().Add(time.Duration(s)) }
+func (s shiftedClock) Since(t time.Time) time.Duration { return time.Since(t.Add(-time.Duration(s))) }
+func (s shiftedClock) NewTimer(d time.Duration) clock.Timer {
+	return clock.Real().NewTimer(d)
+}
+func (s shiftedClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return clock.Real().AfterFunc(d, f)
+}

@@ -13,71 +13,91 @@ import (
 // would wrap around when converted.
 const maxMillis = math.MaxInt64 / int64(time.Millisecond)
 
-// DecodeAcquireReply decodes the reply of acquire.lua as go-redis returns it: an array of
-// {status, counter, node_max, incarnation, age_ms, quarantine_ms}. It refuses anything else with
-// an error that says what was wrong, and never panics.
-func DecodeAcquireReply(v any) (AcquireReply, error) {
-	a, ok := v.([]any)
-	if !ok || len(a) != 6 {
-		return AcquireReply{}, fmt.Errorf("acquire: malformed reply %#v", v)
-	}
-	var n [6]int64
-	for _, i := range []int{0, 1, 2, 4, 5} {
-		x, ok := a[i].(int64)
-		if n[i], ok = acquireElem(i, x, ok); !ok {
-			return AcquireReply{}, fmt.Errorf("acquire: reply element %d is %#v, want an integer in [0, 2^53)", i, a[i])
-		}
-	}
-	inc, ok := a[3].(string)
-	if !ok {
-		return AcquireReply{}, fmt.Errorf("acquire: reply element 3 is %#v, want a string", a[3])
-	}
-	return acquireReply(n, func() string { return inc })
-}
-
-// decodeAcquire is DecodeAcquireReply for a reply as the pipe reads it, without allocating
-// unless the node is amnesic.
-func decodeAcquire(v *redispipe.Reply) (AcquireReply, error) {
-	if v.Kind != redispipe.KindArray || len(v.Elems) != 6 {
-		return AcquireReply{}, fmt.Errorf("acquire: malformed reply %#v", v.Value())
+// decodeAcquire decodes the reply of acquire.lua, {status, counter, node_max, floor,
+// incarnation, age_ms, quarantine_ms, lost}, without allocating unless the node is amnesic. It
+// refuses anything else with an error that says what was wrong, and never panics.
+func decodeAcquire(v *redispipe.Reply) (acquireReply, error) {
+	if v.Kind != redispipe.KindArray || len(v.Elems) != 8 {
+		return acquireReply{}, fmt.Errorf("acquire: malformed reply %#v", v.Value())
 	}
 	a := v.Elems
-	var n [6]int64
-	for _, i := range []int{0, 1, 2, 4, 5} {
-		var ok bool
-		if n[i], ok = acquireElem(i, a[i].Int, a[i].Kind == redispipe.KindInt); !ok {
-			return AcquireReply{}, fmt.Errorf("acquire: reply element %d is %#v, want an integer in [0, 2^53)", i, a[i].Value())
-		}
+	n, err := replyInts("acquire", a, 5, 0, 1, 2, 3, 5, 6, 7)
+	if err != nil {
+		return acquireReply{}, err
 	}
-	if a[3].Kind != redispipe.KindBulk && a[3].Kind != redispipe.KindStatus {
-		return AcquireReply{}, fmt.Errorf("acquire: reply element 3 is %#v, want a string", a[3].Value())
-	}
-	return acquireReply(n, func() string { return string(a[3].Str) })
-}
-
-// acquireElem checks integer element i of an acquire reply (ok says it is an integer).
-func acquireElem(i int, x int64, ok bool) (int64, bool) {
-	if ok && i == 4 && x < 0 {
-		x = 0 // the node's clock stepped back since the marker was written
-	}
-	return x, ok && x >= 0 && fencing.Token(x) <= fencing.MaxToken
-}
-
-// acquireReply builds a checked reply from its integers; inc is read only for an amnesic node.
-func acquireReply(n [6]int64, inc func() string) (AcquireReply, error) {
 	st := AcquireStatus(n[0])
 	if st < Granted || st > Invalid {
-		return AcquireReply{}, fmt.Errorf("acquire: unknown status %d", n[0])
+		return acquireReply{}, fmt.Errorf("acquire: unknown status %d", n[0])
 	}
-	for _, i := range []int{4, 5} {
-		if n[i] > maxMillis {
-			return AcquireReply{}, fmt.Errorf("acquire: reply element %d is %d ms, longer than a time.Duration holds", i, n[i])
+	r := acquireReply{status: st, counter: fencing.Token(n[1]), nodeMax: fencing.Token(n[2]), floor: fencing.Token(n[3])}
+	if st == Amnesic {
+		if r.marker, err = decodeMarker("acquire", a, 4, n[5], n[6], n[7]); err != nil {
+			return acquireReply{}, err
 		}
 	}
-	r := AcquireReply{Status: st, Counter: fencing.Token(n[1]), NodeMax: fencing.Token(n[2])}
-	if st == Amnesic {
-		r.Marker = Marker{Incarnation: inc(), Age: time.Duration(n[4]) * time.Millisecond,
-			Quarantine: time.Duration(n[5]) * time.Millisecond}
-	}
 	return r, nil
+}
+
+// decodeState decodes the reply of state.lua: {ok, node_max, floor, incarnation, age_ms,
+// quarantine_ms, lost, node time µs}.
+func decodeState(v *redispipe.Reply) (nodeState, error) {
+	if v.Kind != redispipe.KindArray || len(v.Elems) != 8 {
+		return nodeState{}, fmt.Errorf("state: malformed reply %#v", v.Value())
+	}
+	a := v.Elems
+	n, err := replyInts("state", a, 4, 0, 1, 2, 4, 5, 6, 7)
+	if err != nil {
+		return nodeState{}, err
+	}
+	s := nodeState{ok: n[0] == 1, nodeMax: fencing.Token(n[1]), floor: fencing.Token(n[2]),
+		now: time.UnixMicro(n[7])}
+	if !s.ok {
+		if s.marker, err = decodeMarker("state", a, 3, n[4], n[5], n[6]); err != nil {
+			return nodeState{}, err
+		}
+	}
+	return s, nil
+}
+
+// replyInts reads the integer elements at idx of a script's array reply, each in [0, 2^53);
+// the result is indexed like the reply. A negative age, at element age (the node's clock
+// stepped back since the marker was written), reads as 0.
+func replyInts(name string, a []redispipe.Reply, age int, idx ...int) ([8]int64, error) {
+	var n [8]int64
+	for _, i := range idx {
+		e := &a[i]
+		x := e.Int
+		if i == age && e.Kind == redispipe.KindInt && x < 0 {
+			x = 0
+		}
+		if e.Kind != redispipe.KindInt || x < 0 || fencing.Token(x) > fencing.MaxToken {
+			return n, fmt.Errorf("%s: reply element %d is %#v, want an integer in [0, 2^53)", name, i, e.Value())
+		}
+		n[i] = x
+	}
+	return n, nil
+}
+
+// decodeMarker reads an amnesic node's marker: its incarnation at element inc, its age and
+// quarantine in ms, and how it was lost.
+func decodeMarker(name string, a []redispipe.Reply, inc int, age, q, lost int64) (marker, error) {
+	if a[inc].Kind != redispipe.KindBulk && a[inc].Kind != redispipe.KindStatus {
+		return marker{}, fmt.Errorf("%s: reply element %d is %#v, want a string", name, inc, a[inc].Value())
+	}
+	if age > maxMillis || q > maxMillis {
+		return marker{}, fmt.Errorf("%s: age %d ms or quarantine %d ms is longer than a time.Duration holds", name, age, q)
+	}
+	if lost != int64(lossNew) && lost != int64(lossRestart) {
+		return marker{}, fmt.Errorf("%s: unknown loss %d", name, lost)
+	}
+	return marker{incarnation: string(a[inc].Str), age: time.Duration(age) * time.Millisecond,
+		quarantine: time.Duration(q) * time.Millisecond, lost: lossKind(lost)}, nil
+}
+
+// decodeInt decodes a script's integer reply in [lo, hi].
+func decodeInt(name string, v *redispipe.Reply, lo, hi int64) (int64, error) {
+	if v.Kind != redispipe.KindInt || v.Int < lo || v.Int > hi {
+		return 0, fmt.Errorf("%s: reply %#v, want an integer in [%d, %d]", name, v.Value(), lo, hi)
+	}
+	return v.Int, nil
 }

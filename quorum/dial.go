@@ -10,56 +10,71 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quorumlock/quorumlock/internal/redispipe"
 	"github.com/redis/go-redis/v9"
 )
 
 // Dial connects to the Redis servers at urls and returns a Locker over them; Close closes the
-// connections. URLs have the form redis://[user:password@]host:port[/db] or rediss:// for TLS.
-// Every call to a node is bounded by Options.NodeTimeout (go-redis's multi-second read timeout
-// never applies); the lock's commands to one server share one pipelined connection. Dial fails, naming the URL, if a URL is malformed, if fewer than a
-// majority of the servers answer, or if two URLs reach the same server (same run_id), which
-// would silently destroy the independence a majority relies on.
+// connections. URLs have the form redis://[user:password@]host:port[/db] or rediss:// for TLS;
+// every client of a lock must use the same set of servers, key prefix and databases (other
+// settings make separate locks). Every call to a node is bounded by Options.NodeTimeout; the
+// lock's commands to one server share one pipelined connection. Dial fails, naming the URL, if
+// a URL is malformed or given twice, if fewer than a majority of the servers answer, or if two
+// URLs reach the same server (same run_id), which would silently destroy the independence a
+// majority relies on.
+//
+// A new deployment's nodes refuse grants until an operator brings them into service (Heal, or
+// the command quorumlock heal): nothing on a node tells a new one from one that lost its data.
 func Dial(ctx context.Context, urls []string, opts Options) (*Locker, error) {
-	if len(urls) == 0 {
-		return nil, fmt.Errorf("%w: no node URLs", ErrInvalidOptions)
-	}
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	nodes := make([]Node, 0, len(urls))
-	closeAll := func() {
-		for _, n := range nodes {
-			_ = n.Close()
-		}
-	}
-	for _, u := range urls {
-		n, err := NewRedisNodeURL(u, opts)
-		if err != nil {
-			closeAll()
-			return nil, err
-		}
-		nodes = append(nodes, n)
+	nodes, err := newNodes(urls, opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkIndependent(ctx, nodes, opts); err != nil {
-		closeAll()
+		closeNodes(nodes)
 		return nil, err
 	}
-	l, err := New(nodes, opts)
-	if err != nil {
-		closeAll()
-		return nil, err
-	}
-	l.owned = true
-	return l, nil
+	return newLocker(nodes, opts), nil
 }
 
-// NewRedisNodeURL returns a RedisNode for a redis:// or rediss:// URL, configured as Dial
-// configures its nodes from opts (TLSConfig, NodeTimeout, TTL), without connecting. Use it with
-// New to build a Locker whose nodes are not checked, e.g. to inspect a deployment that Dial
-// would refuse. Errors wrap ErrInvalidOptions and name the URL, without its password.
-func NewRedisNodeURL(rawURL string, opts Options) (*RedisNode, error) {
-	opts = opts.withDefaults()
+// newNodes returns one node per URL, without connecting; it refuses an empty list, a malformed
+// URL, and two URLs of the same host, port and database.
+func newNodes(urls []string, opts Options) ([]*redisNode, error) {
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("%w: no node URLs", ErrInvalidOptions)
+	}
+	nodes := make([]*redisNode, 0, len(urls))
+	seen := make(map[string]bool, len(urls))
+	for _, u := range urls {
+		n, err := newNode(u, opts)
+		if err == nil && seen[n.name] {
+			err = fmt.Errorf("%w: node URL %q: %s is given twice; the nodes must be independent servers", ErrInvalidOptions, redactURL(u), n.name)
+		}
+		if err != nil {
+			closeNodes(nodes)
+			return nil, err
+		}
+		seen[n.name] = true
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
+
+// closeNodes closes the nodes' connections.
+func closeNodes(nodes []*redisNode) {
+	for _, n := range nodes {
+		_ = n.pipe.Close()
+	}
+}
+
+// newNode returns the node of a redis:// or rediss:// URL, configured from opts (TLSConfig,
+// Dialer, NodeTimeout, TTL), without connecting. Errors wrap ErrInvalidOptions and name the
+// URL, without its password.
+func newNode(rawURL string, opts Options) (*redisNode, error) {
 	ro, err := parseNodeURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -71,8 +86,16 @@ func NewRedisNodeURL(rawURL string, opts Options) (*RedisNode, error) {
 		}
 		ro.TLSConfig = tc
 	}
-	ro.DialTimeout = max(4*opts.NodeTimeout, time.Second)
-	return NewRedisNode(nodeName(ro), ro, opts.TTL), nil
+	onConnect := make([][]string, 0, len(allScripts))
+	for _, sc := range allScripts {
+		onConnect = append(onConnect, []string{"SCRIPT", "LOAD", sc.src})
+	}
+	pipe := redispipe.New(redispipe.Config{
+		Addr: ro.Addr, Username: ro.Username, Password: ro.Password, DB: ro.DB, TLS: ro.TLSConfig,
+		DialTimeout: max(4*opts.NodeTimeout, time.Second), ReplyTimeout: opts.TTL,
+		OnConnect: onConnect, ReadRunID: true, Dialer: opts.Dialer,
+	})
+	return &redisNode{name: nodeName(ro), pipe: pipe}, nil
 }
 
 // CheckNodeURL reports whether Dial and NewRedisNodeURL accept rawURL, without connecting or
@@ -140,28 +163,38 @@ func redactURL(raw string) string {
 }
 
 // checkIndependent requires a majority of nodes to answer and no two to share a run_id.
-func checkIndependent(ctx context.Context, nodes []Node, opts Options) error {
+func checkIndependent(ctx context.Context, nodes []*redisNode, opts Options) error {
 	byRunID := make(map[string]string)
 	var errs []error
 	for _, n := range nodes {
-		nctx, cancel := context.WithTimeout(ctx, 4*opts.NodeTimeout)
-		info, err := n.Inspect(nctx, opts.KeyPrefix)
+		nctx, cancel := context.WithTimeout(ctx, max(4*opts.NodeTimeout, time.Second))
+		runID, err := n.runID(nctx)
 		cancel()
 		if err != nil {
-			errs = append(errs, &NodeError{Node: n.Name(), Op: "dial", Err: err})
+			errs = append(errs, &NodeError{Node: n.name, Op: "dial", Err: err})
 			continue
 		}
-		if info.RunID == "" {
-			continue // not a real Redis (an in-process test server): independence cannot be checked
+		if runID == "" {
+			continue // a server that does not tell (INFO disabled): Inspect reports it
 		}
-		if other, dup := byRunID[info.RunID]; dup {
+		if other, dup := byRunID[runID]; dup {
 			return fmt.Errorf("%w: %s and %s reach the same Redis server (run_id %s); the nodes must be independent",
-				ErrInvalidOptions, other, n.Name(), info.RunID)
+				ErrInvalidOptions, other, n.name, runID)
 		}
-		byRunID[info.RunID] = n.Name()
+		byRunID[runID] = n.name
 	}
 	if len(nodes)-len(errs) < majority(len(nodes)) {
 		return outcome(fmt.Errorf("%w: only %d of %d nodes answered", ErrUnavailable, len(nodes)-len(errs), len(nodes)), errs)
 	}
 	return nil
+}
+
+// runID asks the server for its run_id (INFO server); "" if it does not tell.
+func (n *redisNode) runID(ctx context.Context) (string, error) {
+	text, err := n.str(ctx, "INFO", "server")
+	var re redispipe.Error
+	if errors.As(err, &re) {
+		return "", nil
+	}
+	return parseInfo(text)["run_id"], err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"math/rand/v2"
 	"time"
 )
@@ -52,18 +53,18 @@ func (l *Locker) pause(ctx context.Context, d time.Duration) error {
 }
 
 // Do runs fn while holding the named lock: it acquires as Acquire does, keeps the lease extended
-// every ExtendInterval, and releases it when fn returns. fn's context is cancelled the moment the
-// lease can no longer be guaranteed — its validity runs out on the local clock, or a majority of
-// nodes stops holding it — with context.Cause(ctx) wrapping ErrLeaseLost; fn must then stop
-// touching what the lock protects. Do returns fn's error, joined with an error wrapping
-// ErrLeaseLost if the lease was lost before fn returned.
+// every ExtendInterval, and releases it when fn returns — or panics: the release is deferred,
+// so a panic that a caller recovers (net/http does) does not keep the lock. fn's context is
+// cancelled the moment the lease can no longer be guaranteed — its validity runs out on the
+// local clock, or a majority of nodes stops holding it — with context.Cause(ctx) wrapping
+// ErrLeaseLost; fn must then stop touching what the lock protects. Do returns fn's error,
+// joined with an error wrapping ErrLeaseLost if the lease was lost before fn returned.
 func (l *Locker) Do(ctx context.Context, name string, fn func(ctx context.Context, lease *Lease) error) error {
 	le, err := l.Acquire(ctx, name)
 	if err != nil {
 		return err
 	}
 	fctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	le.AutoExtend()
 	watchDone := make(chan struct{})
 	go func() {
@@ -74,10 +75,22 @@ func (l *Locker) Do(ctx context.Context, name string, fn func(ctx context.Contex
 		case <-fctx.Done():
 		}
 	}()
+	end := func() error {
+		relErr := le.Release(ctx) // on a context of its own: a cancelled ctx still releases
+		cancel(nil)
+		<-watchDone
+		return relErr
+	}
+	returned := false
+	if !l.mutant(mutants.DoNoDefer) {
+		defer func() {
+			if !returned {
+				_ = end() // fn panicked: release, and let the panic go on
+			}
+		}()
+	}
 	fnErr := fn(fctx, le)
+	returned = true
 	lost := le.Err() // nil unless lost: Release has not run yet
-	relErr := le.Release(ctx)
-	cancel(nil)
-	<-watchDone
-	return errors.Join(fnErr, lost, relErr)
+	return errors.Join(fnErr, lost, end())
 }

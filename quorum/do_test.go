@@ -32,9 +32,7 @@ func TestDoKeepsTheLeaseExtended(t *testing.T) {
 // cancelled when the validity runs out on the local clock, with ErrLeaseLost as its cause.
 func TestDoCancelsFnWhenValidityRunsOut(t *testing.T) {
 	c, l, clk := fakeLocker(t, 3, quorum.Options{TTL: time.Second})
-	for _, n := range c.Nodes {
-		n.SetFailOp("extend", true)
-	}
+	failExtends(c.Servers[:])
 	var cause error
 	done := make(chan error, 1)
 	go func() {
@@ -65,13 +63,12 @@ func TestNoRefreshAfterRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := c.Nodes[0].Requests()
-	time.Sleep(50 * time.Millisecond)
-	if after := c.Nodes[0].Requests(); after != before {
-		t.Fatalf("%d requests reached a node after Do returned", after-before)
-	}
 	waitKeys(t, c, 0) // Release returns at the majority; the last node follows
-
+	before := c.Servers[0].ScriptCalls("")
+	time.Sleep(50 * time.Millisecond)
+	if after := c.Servers[0].ScriptCalls(""); after != before {
+		t.Fatalf("%d requests reached a node after Do returned and its release landed", after-before)
+	}
 }
 
 func TestDoWithDeadlineWhileHeld(t *testing.T) {

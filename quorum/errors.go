@@ -22,9 +22,14 @@ var (
 	ErrReleased = errors.New("quorum: lease released")
 	// ErrClosed is returned by calls on a closed Locker.
 	ErrClosed = errors.New("quorum: locker closed")
-	// ErrNodeAmnesic is the cause in a NodeError for a node that lost its data (or is new) and
-	// refuses grants until it has been healed.
-	ErrNodeAmnesic = errors.New("quorum: node has lost its data and is quarantined")
+	// ErrNeedsHeal is returned when more nodes are amnesic (new, restarted, or lost their data)
+	// than a majority can spare, so that no automatic heal can ever run: nothing can be granted
+	// until an operator runs `quorumlock heal` (Locker.Heal). Acquire and Do return it at once
+	// instead of waiting. A new deployment needs it once, before its first grant.
+	ErrNeedsHeal = errors.New("quorum: the deployment needs an operator")
+	// ErrNodeAmnesic is the cause in a NodeError for a node that has no trusted record of its
+	// past (it is new, lost its data, or its server restarted) and refuses grants until healed.
+	ErrNodeAmnesic = errors.New("quorum: node is amnesic")
 	// ErrTokenSpace is returned when a node's fencing counter for a name has reached
 	// fencing.MaxToken, so no larger token can be granted; nodes refuse proposals more than a day
 	// ahead of their clocks, so only a node whose clock was that far ahead can cause it.

@@ -12,9 +12,25 @@ import (
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
-// startNodes starts n in-process Redis servers and returns their URLs and a function that
-// stops them. Real deployments pass the URLs of independent redis-server processes.
+// startNodes starts n in-process Redis servers, brought into service as a new deployment, and
+// returns their URLs and a function that stops them. Real deployments pass the URLs of
+// independent redis-server processes.
 func startNodes(n int) ([]string, func()) {
+	urls, stop := startNewNodes(n)
+	ctx := context.Background()
+	locker, err := quorum.Dial(ctx, urls, quorum.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer locker.Close()
+	if _, err := locker.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		log.Fatal(err)
+	}
+	return urls, stop
+}
+
+// startNewNodes starts n in-process Redis servers that have never served.
+func startNewNodes(n int) ([]string, func()) {
 	var urls []string
 	var servers []*miniredis.Miniredis
 	for range n {
@@ -34,7 +50,7 @@ func startNodes(n int) ([]string, func()) {
 
 // A worker takes the lock, writes through a fence with the lease's token, and releases.
 func Example() {
-	urls, stop := startNodes(5)
+	urls, stop := startNewNodes(5)
 	defer stop()
 	ctx := context.Background()
 	locker, err := quorum.Dial(ctx, urls, quorum.Options{TTL: 10 * time.Second})
@@ -42,6 +58,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer locker.Close()
+	// Once, on servers that have never served: nothing on a node tells a new one from one that
+	// lost its data, so an operator says so (or runs quorumlock heal --new-deployment).
+	if _, err := locker.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		log.Fatal(err)
+	}
 
 	ledger := fencing.NewFence("ledger") // stands for the store the lock protects
 	lease, err := locker.Acquire(ctx, "nightly-billing")
@@ -112,4 +133,29 @@ func ExampleLocker_TryAcquire() {
 	fmt.Println("held by someone else:", errors.Is(err, quorum.ErrNotAcquired))
 	// Output:
 	// held by someone else: true
+}
+
+// Heal is the operator's step for a deployment that cannot heal by itself: here a new one,
+// whose nodes refuse every grant (ErrNeedsHeal) until they are brought into service.
+func ExampleLocker_Heal() {
+	urls, stop := startNewNodes(3)
+	defer stop()
+	ctx := context.Background()
+	locker, err := quorum.Dial(ctx, urls, quorum.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer locker.Close()
+
+	_, err = locker.TryAcquire(ctx, "deploy")
+	fmt.Println("new nodes need an operator:", errors.Is(err, quorum.ErrNeedsHeal))
+	report, err := locker.Heal(ctx, quorum.HealOptions{NewDeployment: true})
+	fmt.Println(report.Action, err)
+	lease, err := locker.TryAcquire(ctx, "deploy")
+	fmt.Println("granted:", err == nil)
+	_ = lease.Release(ctx)
+	// Output:
+	// new nodes need an operator: true
+	// new deployment <nil>
+	// granted: true
 }

@@ -32,19 +32,21 @@ func (le *Lease) extend(ctx context.Context, start time.Time) error {
 	if err := le.checkHeld(start); err != nil {
 		return err
 	}
-	req := ExtendRequest{Keys: le.keys, Owner: le.owner, TTL: le.l.opts.TTL}
-	results := broadcast[bool](le.l, ctx, le.l.opts.NodeTimeout, &extendCall{req: req}).out
+	call := &extendCall{keys: le.keys, owner: le.owner, ttl: le.l.opts.TTL, q: le.l.opts.Quarantine}
+	results := broadcast[extendVote](le.l, ctx, le.l.opts.NodeTimeout, call).out
 	t := newTally(len(le.l.nodes))
 	refused := 0
 	var errs []error
 	for !t.won() && !t.lost() {
 		r := <-results
-		t.add(r.err == nil && r.reply)
+		t.add(r.err == nil && r.reply == voteExtended)
 		switch {
 		case r.err != nil:
 			errs = append(errs, r.err)
-		case !r.reply:
+		case r.reply == voteRefused:
 			refused++
+		case r.reply == voteAmnesic:
+			errs = append(errs, &NodeError{Node: le.l.nodes[r.node].name, Op: "extend", Err: ErrNodeAmnesic})
 		}
 	}
 	elapsed := le.l.opts.Clock.Since(start)

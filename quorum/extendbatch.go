@@ -14,21 +14,25 @@ func (x *extender) extendBatch(batch []*Lease) {
 	done := x.begin(batch)
 	defer x.end(done)
 	start := l.opts.Clock.Now()
-	req := ExtendManyRequest{Locks: make([]string, len(batch)), Owners: make([]string, len(batch)), TTL: l.opts.TTL}
+	call := &extendManyCall{meta: batch[0].keys.meta, locks: make([]string, len(batch)), owners: make([]string, len(batch)),
+		ttl: l.opts.TTL, q: l.opts.Quarantine}
 	for i, le := range batch {
-		req.Locks[i], req.Owners[i] = le.keys.Lock, le.owner
+		call.locks[i], call.owners[i] = le.keys.lock, le.owner
 	}
-	results := broadcast[[]bool](l, l.bg, l.opts.NodeTimeout, &extendManyCall{req: req}).out
+	results := broadcast[[]extendVote](l, l.bg, l.opts.NodeTimeout, call).out
 	yes := make([]int, len(batch))
 	refused := make([]int, len(batch))
 	for range l.nodes {
 		r := <-results
+		if r.err == nil {
+			l.opts.Observer.Observe(Event{Kind: EventNode, Node: l.nodes[r.node].name, Op: "extend", Duration: r.elapsed, Batch: len(batch)})
+		}
 		for i := range batch {
 			switch {
 			case r.err != nil || len(r.reply) != len(batch):
-			case r.reply[i]:
+			case r.reply[i] == voteExtended:
 				yes[i]++
-			default:
+			case r.reply[i] == voteRefused:
 				refused[i]++
 			}
 		}

@@ -9,50 +9,44 @@ import (
 	"github.com/quorumlock/quorumlock/quorum/quorumtest"
 )
 
-// newLocker returns a cluster of n in-process nodes and a bootstrapped Locker over them.
+// newLocker returns a bootstrapped cluster of n in-process nodes and a Locker over them. Unless
+// the test sets TTL or NodeTimeout, calls time out after 500 ms instead of 50: the tests run on
+// shared, loaded machines, and only the tests of timeouts should meet them.
 func newLocker(t *testing.T, n int, opts quorum.Options) (*quorumtest.Cluster, *quorum.Locker) {
 	t.Helper()
 	c := quorumtest.NewCluster(t, n)
-	l := c.Locker(t, opts)
-	warmCluster(t, c, l)
-	for i := range c.Servers {
-		waitHealed(t, c, i)
-	}
-	return c, l
+	return c, c.BootstrappedLocker(t, patient(opts))
 }
 
-// warmCluster warms l up (warm) and waits until the release has reached every node of c:
-// Release returns at a majority, and a warm-up key still on a straggler would be counted by the
-// tests that count lock keys.
-func warmCluster(t *testing.T, c *quorumtest.Cluster, l *quorum.Locker) {
-	t.Helper()
-	warm(t, l)
-	waitKeys(t, c, 0)
+// patient gives opts a NodeTimeout of 500 ms if it sets neither TTL nor NodeTimeout.
+func patient(opts quorum.Options) quorum.Options {
+	if opts.TTL == 0 && opts.NodeTimeout == 0 {
+		opts.NodeTimeout = 500 * time.Millisecond
+	}
+	return opts
 }
 
-// warm takes and releases a lock once, so that a new deployment's nodes are bootstrapped.
-func warm(t *testing.T, l *quorum.Locker) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	le, err := l.Acquire(ctx, "warm-up")
-	if err != nil {
-		t.Fatalf("warm-up Acquire: %v", err)
-	}
-	if err := le.Release(ctx); err != nil {
-		t.Fatalf("warm-up Release: %v", err)
-	}
-}
-
-// leftKeys returns the lock keys left on the cluster under the default prefix, after closing l
-// (which waits for every clean-up in flight).
+// leftKeys returns the lock keys left on the cluster under the default prefix, after resuming
+// every node and closing l (which waits for every clean-up in flight). Resume returns once the
+// held requests are written to the servers, not once they have run: leftKeys waits until each
+// server has closed l's connection, which it does after running everything sent on it.
 func leftKeys(t *testing.T, c *quorumtest.Cluster, l *quorum.Locker) [][]string {
 	t.Helper()
-	for _, n := range c.Nodes {
-		n.Resume()
+	for _, f := range c.Faults {
+		f.Resume()
+	}
+	before := make([]int, len(c.Servers))
+	for i, s := range c.Servers {
+		before[i] = s.CurrentConnectionCount()
 	}
 	if err := l.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for i, s := range c.Servers {
+		for s.CurrentConnectionCount() >= before[i] && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	return c.LockKeys(quorum.DefaultKeyPrefix)
 }
@@ -76,4 +70,48 @@ func waitKeys(t *testing.T, c *quorumtest.Cluster, want int) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// failExtends makes the servers fail every extension (single and batched), or stop failing.
+func failExtends(servers []*quorumtest.Server) {
+	for _, s := range servers {
+		s.FailScript("extend", true)
+		s.FailScript("extend_many", true)
+	}
+}
+
+// markerField reads a field of server i's marker under the default prefix.
+func markerField(c *quorumtest.Cluster, i int, field string) string {
+	return c.Servers[i].HGet(quorum.DefaultKeyPrefix+"node", field)
+}
+
+// waitHealed waits until node i reports that it is no longer amnesic.
+func waitHealed(t *testing.T, c *quorumtest.Cluster, i int) {
+	t.Helper()
+	waitMarker(t, c, i, "ok")
+}
+
+// waitMarker waits until node i's marker is in state (a round returns at the majority; a
+// straggler's answer lands a little later).
+func waitMarker(t *testing.T, c *quorumtest.Cluster, i int, state string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for markerField(c, i, "state") != state {
+		if time.Now().After(deadline) {
+			t.Fatalf("node %d's marker is %q, want %q", i, markerField(c, i, "state"), state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// mustAcquireWithin acquires name with Acquire (retries) within d.
+func mustAcquireWithin(t *testing.T, l *quorum.Locker, name string, d time.Duration) *quorum.Lease {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	le, err := l.Acquire(ctx, name)
+	if err != nil {
+		t.Fatalf("Acquire(%q): %v", name, err)
+	}
+	return le
 }

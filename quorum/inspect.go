@@ -3,6 +3,7 @@ package quorum
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -47,30 +48,76 @@ type NodeReport struct {
 	Findings []Finding
 }
 
+// NodeInfo is what a node says about itself, for Inspect.
+type NodeInfo struct {
+	RunID           string // Redis run_id: equal for two URLs that reach the same server; new after a restart
+	Version         string // redis_version
+	Role            string // "master", or "slave" for a replica (which cannot run the lock's scripts)
+	AppendOnly      bool   // appendonly yes
+	AppendFsync     string // appendfsync: always, everysec or no; empty if unknown
+	Save            string // RDB snapshot schedule ("" = none); "?" if unknown
+	Replicas        int    // connected replicas
+	MaxMemory       int64  // maxmemory in bytes; 0 = unlimited
+	MaxMemoryPolicy string // maxmemory-policy
+	State           string // marker state under the key prefix: "ok", "amnesic" or "absent"
+	MarkerRunID     string // the run_id the marker was last checked under; differs from RunID after a restart
+	Lost            string // for an amnesic node: "new" (no marker was found) or "restart"
+	Healed          string // how the node was last put into service: "heal", "operator", "new-deployment"
+	Time            time.Time
+}
+
 // Inspect asks every node about itself and returns one report per node, in the order of the
-// nodes, with findings about settings that endanger safety or availability: persistence that
-// can restore older counters (RDB snapshots, appendfsync other than always, replicas), an
-// eviction policy that can drop lock keys, tombstones or counters, two URLs that reach the same
-// server, a node in quarantine, a clock far from the local one.
+// nodes, with findings about what endangers safety or availability: an eviction policy that can
+// drop lock keys, two URLs that reach the same server, a replica, a server whose restarts
+// cannot be detected, a node that restarted or is quarantined, a clock far from the local one.
+// It never writes to the nodes.
 func (l *Locker) Inspect(ctx context.Context) ([]NodeReport, error) {
 	if err := l.enter(); err != nil {
 		return nil, err
 	}
 	defer l.tasks.Done()
-	reports := make([]NodeReport, len(l.nodes))
-	results := broadcast[NodeInfo](l, ctx, l.opts.NodeTimeout, funcCall[NodeInfo]{name: "inspect",
-		f: func(ctx context.Context, _ int, n Node) (NodeInfo, error) { return n.Inspect(ctx, l.opts.KeyPrefix) }}).out
-	now := l.opts.Clock.Now()
-	for range l.nodes {
-		r := <-results
-		rep := &reports[r.node]
-		rep.Node, rep.Info, rep.RTT, rep.Err = l.nodes[r.node].Name(), r.reply, r.elapsed, r.err
-		if r.err == nil {
-			rep.Offset = r.reply.Time.Sub(now.Add(r.elapsed / 2)).Round(time.Microsecond)
-		}
+	return inspectNodes(ctx, l.nodes, l.opts), nil
+}
+
+// Inspect is Locker.Inspect for the servers at urls, without Dial's checks (a majority must
+// answer, no two URLs may reach one server): for a deployment that Dial would refuse.
+func Inspect(ctx context.Context, urls []string, opts Options) ([]NodeReport, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
-	addFindings(reports, l.opts)
-	return reports, nil
+	nodes, err := newNodes(urls, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer closeNodes(nodes)
+	return inspectNodes(ctx, nodes, opts), nil
+}
+
+// inspectNodes inspects every node in parallel, each within max(4 × NodeTimeout, 1 s).
+func inspectNodes(ctx context.Context, nodes []*redisNode, opts Options) []NodeReport {
+	reports := make([]NodeReport, len(nodes))
+	timeout := max(4*opts.NodeTimeout, time.Second)
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Go(func() {
+			nctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			start := opts.Clock.Now()
+			info, err := n.inspect(nctx, opts.KeyPrefix)
+			rtt := opts.Clock.Since(start)
+			rep := &reports[i]
+			rep.Node, rep.Info, rep.RTT = n.name, info, rtt
+			if err != nil {
+				rep.Err = &NodeError{Node: n.name, Op: "inspect", Err: err}
+				return
+			}
+			rep.Offset = info.Time.Sub(start.Add(rtt / 2)).Round(time.Microsecond)
+		})
+	}
+	wg.Wait()
+	addFindings(reports, opts)
+	return reports
 }
 
 // addFindings judges each report, and the reports together (shared run_id).
@@ -95,38 +142,42 @@ func addFindings(reports []NodeReport, opts Options) {
 
 func judgeNode(info NodeInfo, offset time.Duration, opts Options, add func(Severity, string, ...any)) {
 	judgePersistence(info, opts, add)
+	judgeMarker(info, opts, add)
 	switch p := info.MaxMemoryPolicy; {
 	case p == "":
 		add(Info, "maxmemory-policy unknown (CONFIG unavailable)")
 	case info.MaxMemory > 0 && p != "noeviction":
-		add(Danger, "maxmemory-policy %s with maxmemory %d can evict lock keys, tombstones or fencing counters; use noeviction", p, info.MaxMemory)
+		add(Danger, "maxmemory-policy %s with maxmemory %d can evict lock keys, so a second holder could be granted; use noeviction", p, info.MaxMemory)
+	}
+	if info.Role != "" && info.Role != "master" {
+		add(Warning, "role %s: a replica cannot run the lock's scripts; point the URL at a primary", info.Role)
 	}
 	if info.Replicas > 0 {
-		add(Danger, "%d replica(s): a failover can lose recent writes while the marker survives, so counters go back undetected", info.Replicas)
-	}
-	if info.State == "amnesic" {
-		add(Warning, "quarantined: the node lost its data (or is new) and refuses grants until healed")
+		add(Info, "%d replica(s): a failover to one is seen as a restart (new run_id), and the node is quarantined and healed", info.Replicas)
 	}
 	if limit := time.Duration(float64(opts.TTL) * opts.DriftFactor); offset > limit || -offset > limit {
 		add(Info, "clock offset %v exceeds the drift allowance %v; expiry relies on rates, not offsets", offset, limit)
 	}
 }
 
-// judgePersistence: only appendfsync always, or no persistence at all, keeps the counters
-// honest. A restore of older data (an RDB snapshot, an AOF that missed its last second) brings
-// back the marker with counters that went backwards, and nothing can detect it.
-func judgePersistence(info NodeInfo, opts Options, add func(Severity, string, ...any)) {
+// judgeMarker: a node whose restarts cannot be seen, or that restarted or is quarantined now.
+func judgeMarker(info NodeInfo, opts Options, add func(Severity, string, ...any)) {
 	switch {
-	case info.AppendOnly && info.AppendFsync == "always":
-	case info.AppendOnly && info.AppendFsync != "":
-		add(Danger, "appendfsync %s: a crash can lose the last writes while the marker survives, so counters go back undetected; use appendfsync always", info.AppendFsync)
-	case info.AppendOnly:
-		add(Info, "appendfsync unknown (CONFIG unavailable): only appendfsync always is safe")
-	case info.Save == "?":
-		add(Warning, "appendonly no and the RDB schedule is unknown (CONFIG unavailable): a restart from a snapshot would make counters go back undetected")
-	case info.Save != "":
-		add(Danger, "appendonly no with RDB snapshots (save %q): a restart reloads an older snapshot, marker included, so counters go back undetected", info.Save)
-	default:
-		add(Warning, "persistence off: a restart loses everything; the node is then quarantined for %v and healed", opts.Quarantine)
+	case info.RunID == "":
+		add(Danger, "run_id unknown (INFO server unavailable): a restart that reloads older data cannot be detected")
+	case info.State == "ok" && info.MarkerRunID != info.RunID:
+		add(Warning, "restarted since its marker was written (run_id %s, marker %s): quarantined for %v and healed at the next call", info.RunID, info.MarkerRunID, opts.Quarantine)
+	case info.State == "amnesic" && info.Lost == "restart":
+		add(Warning, "quarantined: the server restarted (it may have reloaded older data); healed once its quarantine has passed and a majority of healthy nodes answer")
+	case info.State == "amnesic":
+		add(Warning, "quarantined: no lock state (new, or it lost its data); a majority of healthy nodes heals it, else an operator (quorumlock heal)")
+	}
+}
+
+// judgePersistence: a restart, whatever it reloads, is seen by the marker (a new run_id), and
+// costs the node a quarantine; without persistence it also loses the lock keys and counters.
+func judgePersistence(info NodeInfo, opts Options, add func(Severity, string, ...any)) {
+	if !info.AppendOnly && info.Save == "" {
+		add(Info, "persistence off: a restart loses the node's lock state; it is quarantined for %v and healed", opts.Quarantine)
 	}
 }

@@ -8,21 +8,25 @@ import (
 // TestJudgeNode checks which settings break a guarantee (Danger) and which cost availability.
 func TestJudgeNode(t *testing.T) {
 	opts := Options{}.withDefaults()
-	safe := NodeInfo{AppendOnly: true, AppendFsync: "always", MaxMemoryPolicy: "noeviction", State: "ok"}
+	safe := NodeInfo{RunID: "r1", MarkerRunID: "r1", Role: "master", AppendOnly: true, AppendFsync: "always", MaxMemoryPolicy: "noeviction", State: "ok"}
 	tests := []struct {
 		name string
 		edit func(*NodeInfo)
 		want Severity // the worst finding; -1 for none
 	}{
 		{"safe", func(*NodeInfo) {}, -1},
-		{"everysec", func(i *NodeInfo) { i.AppendFsync = "everysec" }, Danger},
-		{"rdb snapshots", func(i *NodeInfo) { i.AppendOnly, i.Save = false, "3600 1" }, Danger},
-		{"no persistence", func(i *NodeInfo) { i.AppendOnly, i.Save = false, "" }, Warning},
+		// A restart is seen whatever it reloads (a new run_id): no persistence setting is a danger.
+		{"everysec", func(i *NodeInfo) { i.AppendFsync = "everysec" }, -1},
+		{"rdb snapshots", func(i *NodeInfo) { i.AppendOnly, i.Save = false, "3600 1" }, -1},
+		{"no persistence", func(i *NodeInfo) { i.AppendOnly, i.Save = false, "" }, Info},
 		{"allkeys with a limit", func(i *NodeInfo) { i.MaxMemoryPolicy, i.MaxMemory = "allkeys-lru", 1<<30 }, Danger},
 		{"volatile with a limit", func(i *NodeInfo) { i.MaxMemoryPolicy, i.MaxMemory = "volatile-ttl", 1<<30 }, Danger},
 		{"allkeys without a limit", func(i *NodeInfo) { i.MaxMemoryPolicy = "allkeys-lru" }, -1},
-		{"replica", func(i *NodeInfo) { i.Replicas = 1 }, Danger},
+		{"has replicas", func(i *NodeInfo) { i.Replicas = 1 }, Info},
+		{"is a replica", func(i *NodeInfo) { i.Role = "slave" }, Warning},
 		{"quarantined", func(i *NodeInfo) { i.State = "amnesic" }, Warning},
+		{"restarted since its marker", func(i *NodeInfo) { i.RunID = "r2" }, Warning},
+		{"restarts cannot be seen", func(i *NodeInfo) { i.RunID, i.MarkerRunID = "", "" }, Danger},
 	}
 	for _, tc := range tests {
 		info := safe
@@ -36,7 +40,7 @@ func TestJudgeNode(t *testing.T) {
 }
 
 func TestSameServerTwiceIsDanger(t *testing.T) {
-	info := NodeInfo{RunID: "abc", AppendOnly: true, AppendFsync: "always", MaxMemoryPolicy: "noeviction"}
+	info := NodeInfo{RunID: "abc", MarkerRunID: "abc", State: "ok", AppendOnly: true, AppendFsync: "always", MaxMemoryPolicy: "noeviction"}
 	reports := []NodeReport{{Node: "a", Info: info}, {Node: "b", Info: info}}
 	addFindings(reports, Options{}.withDefaults())
 	if len(reports[1].Findings) != 1 || reports[1].Findings[0].Severity != Danger {

@@ -21,17 +21,16 @@ var restartOptions = quorum.Options{TTL: 2 * time.Second, NodeTimeout: 100 * tim
 // above what any other client proposes: only the nodes' counters keep later tokens above it.
 func holdFromTheFuture(t *testing.T, c *itCluster, name string, onlyMajority bool) *quorum.Lease {
 	t.Helper()
-	nodes := c.nodes(t)
 	opts := restartOptions
 	opts.Clock = itOffsetClock{Clock: clock.Real(), off: time.Hour}
-	l := itNewLocker(t, nodes, opts)
+	l := c.dial(t, opts)
 	if onlyMajority {
-		nodes[3].SetFail(true)
-		nodes[4].SetFail(true)
+		c.faults[3].SetFail(true)
+		c.faults[4].SetFail(true)
 	}
 	le := itAcquire(t, l, name, 5*time.Second)
-	nodes[3].SetFail(false)
-	nodes[4].SetFail(false)
+	c.faults[3].SetFail(false)
+	c.faults[4].SetFail(false)
 	held := 0
 	for _, v := range c.holders(t, name) {
 		if v != "" {
@@ -121,9 +120,10 @@ func TestIntegrationRestartWithoutPersistence(t *testing.T) {
 			if !errors.Is(err, quorum.ErrNotAcquired) || onlyMajority && !errors.Is(err, quorum.ErrNodeAmnesic) {
 				t.Errorf("B's TryAcquire: %v; want ErrNotAcquired (with amnesic nodes: %v)", err, onlyMajority)
 			}
-			// A still holds a majority unless its lease lived on 0-2 only.
+			// A still holds a majority unless its lease lived on 0-2 only: then the amnesic
+			// nodes abstain, and no majority can extend it.
 			err = leA.Extend(ctx)
-			if onlyMajority != errors.Is(err, quorum.ErrLeaseLost) || !onlyMajority && err != nil {
+			if onlyMajority == (err == nil) {
 				t.Errorf("A's Extend after the restarts: %v (lease on 0-2 only: %v)", err, onlyMajority)
 			}
 			if !onlyMajority {
@@ -151,8 +151,11 @@ func TestIntegrationRestartWithoutPersistence(t *testing.T) {
 }
 
 // TestIntegrationRestartWithPersistence: with appendfsync always, a killed and restarted server
-// keeps its marker, counters and keys: no quarantine, and a majority made of the restarted
-// nodes and nodes that never saw A's grant still gives a token above A's, at once.
+// keeps its marker, counters and keys, but a restart may have reloaded older data (a snapshot,
+// a backup): the marker names the process that wrote it, so the node is amnesic from its first
+// call, refuses grants until it has been quarantined and healed, and keeps its counters. A
+// majority made of the restarted nodes and nodes that never saw A's grant then gives a token
+// above A's.
 func TestIntegrationRestartWithPersistence(t *testing.T) {
 	c := itStartN(t, 5, redisproc.Config{AppendOnly: true})
 	itWarmUp(t, c.dial(t, restartOptions), "x")
@@ -160,9 +163,6 @@ func TestIntegrationRestartWithPersistence(t *testing.T) {
 	owner := c.get(t, 0, itLockKey("x"))
 	c.killAndRestart(t, 0, 1)
 	for _, i := range []int{0, 1} {
-		if st := c.marker(t, i, "state"); st != "ok" {
-			t.Errorf("server %d: marker state %q after restart, want ok", i, st)
-		}
 		if got := c.counter(t, i, "x"); got != leA.Token() {
 			t.Errorf("server %d: counter %d after restart, want A's token %d", i, got, leA.Token())
 		}
@@ -173,22 +173,22 @@ func TestIntegrationRestartWithPersistence(t *testing.T) {
 	b := c.dial(t, restartOptions)
 	ctx, cancel := itCtx()
 	defer cancel()
-	if le, err := b.TryAcquire(ctx, "x"); err == nil {
-		t.Fatalf("B was granted %d while A holds %d", le.Token(), leA.Token())
-	} else if !errors.Is(err, quorum.ErrNotAcquired) || errors.Is(err, quorum.ErrNodeAmnesic) {
-		t.Errorf("B's TryAcquire: %v; want ErrNotAcquired and no amnesic node", err)
+	for range 2 { // the first attempt may meet connections the restarts closed
+		if le, err := b.TryAcquire(ctx, "x"); err == nil {
+			t.Fatalf("B was granted %d while A holds %d", le.Token(), leA.Token())
+		}
 	}
-	if err := leA.Extend(ctx); err != nil {
-		t.Errorf("A's Extend after the restarts: %v", err)
+	for _, i := range []int{0, 1} {
+		if st, lost := c.marker(t, i, "state"), c.marker(t, i, "lost"); st != "amnesic" || lost != "restart" {
+			t.Errorf("server %d after a call: marker %s, lost %q; want amnesic after a restart", i, st, lost)
+		}
 	}
 	if err := leA.Release(ctx); err != nil {
 		t.Errorf("A's Release: %v", err)
 	}
+	c.waitHealedBy(t, b, "y", 0, 1)
 	c.stop(t, 2)
-	le, err := b.TryAcquire(ctx, "x")
-	if err != nil {
-		t.Fatalf("B's TryAcquire after A's Release: %v", err)
-	}
+	le := itAcquire(t, b, "x", 3*time.Second)
 	if le.Token() <= leA.Token() {
 		t.Errorf("B's token %d is not above A's %d", le.Token(), leA.Token())
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -248,13 +247,12 @@ func queuedAcquire(t *testing.T, cfg redisproc.Config, resumeAfterClose bool) {
 func TestIntegrationSlowNodeDoesNotSlowGrants(t *testing.T) {
 	const delay = 300 * time.Millisecond
 	c := itStartN(t, 5, redisproc.Config{})
-	nodes := c.nodes(t)
 	opts := quorum.Options{TTL: 5 * time.Second, NodeTimeout: time.Second}
-	l := itNewLocker(t, nodes, opts)
-	other := itNewLocker(t, nodes, opts)
+	l := c.dial(t, opts)
+	other := c.dial(t, opts)
 	itWarmUp(t, l, "job")
 	ignore := goleak.IgnoreCurrent()
-	nodes[0].SetDelay(delay)
+	c.faults[0].SetDelay(delay)
 
 	ctx, cancel := itCtx()
 	defer cancel()
@@ -292,76 +290,32 @@ func TestIntegrationSlowNodeDoesNotSlowGrants(t *testing.T) {
 	itVerifyNoLeaks(t, ignore)
 }
 
-// heldAcquires is a Node whose Acquire requests wait for gate (a slow link), then reach the
-// server even if the caller gave up; every other call passes straight through.
-type heldAcquires struct {
-	quorum.Node
-	gate    <-chan struct{}
-	pending *sync.WaitGroup
-}
-
-func (n heldAcquires) Acquire(ctx context.Context, req quorum.AcquireRequest) (quorum.AcquireReply, error) {
-	type reply struct {
-		r   quorum.AcquireReply
-		err error
-	}
-	out := make(chan reply, 1)
-	n.pending.Go(func() {
-		<-n.gate
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
-		defer cancel()
-		r, err := n.Node.Acquire(rctx, req)
-		out <- reply{r, err}
-	})
-	select {
-	case r := <-out:
-		return r.r, r.err
-	case <-ctx.Done():
-		return quorum.AcquireReply{}, ctx.Err()
-	}
-}
-
-// TestIntegrationLateAcquireRefusedAfterCleanup holds a failed attempt's acquires on the way to
-// three servers until its clean-up has run there: the clean-up's tombstones must make the
-// servers refuse them when they finally arrive, so no key is left to block the next client.
-func TestIntegrationLateAcquireRefusedAfterCleanup(t *testing.T) {
+// TestIntegrationLateAcquiresLeaveNoKey: a failed attempt's acquires are held on a slow link
+// to three of five servers until long after the attempt gave up and its clean-up was sent; when
+// they arrive, the clean-up's releases arrive behind them (one pipelined connection per
+// server keeps the order), so no key is left to block the next client.
+func TestIntegrationLateAcquiresLeaveNoKey(t *testing.T) {
 	c := itStartN(t, 5, redisproc.Config{})
-	faulty := c.nodes(t)
-	gate := make(chan struct{})
-	var pending sync.WaitGroup
-	t.Cleanup(func() { pending.Wait() }) // runs after the gate is opened below
-	t.Cleanup(func() {
-		select {
-		case <-gate:
-		default:
-			close(gate)
-		}
-	})
-	nodes := make([]quorum.Node, len(faulty))
-	for i, f := range faulty {
-		nodes[i] = f
-		if i >= 2 {
-			nodes[i] = heldAcquires{Node: f, gate: gate, pending: &pending}
-		}
-	}
 	opts := quorum.Options{TTL: 5 * time.Second, NodeTimeout: 100 * time.Millisecond}
-	l, err := quorum.New(nodes, opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
+	l := c.dial(t, opts)
+	itWarmUp(t, l, "warm-up")
+	for _, f := range c.faults[2:] {
+		f.SetDelay(time.Second)
 	}
-	t.Cleanup(func() { _ = l.Close() })
-	itWarmUp(t, c.dial(t, opts), "job")
-
 	ctx, cancel := itCtx()
 	defer cancel()
 	if le, err := l.TryAcquire(ctx, "job"); err == nil {
 		t.Fatalf("TryAcquire granted %d with 3 of 5 acquires held back", le.Token())
 	}
-	if err := l.Close(); err != nil { // the clean-up has run on every server
+	if err := l.Close(); err != nil { // the clean-up has been sent to every server
 		t.Errorf("Close: %v", err)
 	}
-	close(gate)
-	pending.Wait()
+	for _, f := range c.faults[2:] {
+		f.SetDelay(0)
+	}
+	for i := 2; i < 5; i++ {
+		c.waitIdle(t, i)
+	}
 	c.assertNoLockKeys(t)
 	le := itAcquire(t, c.dial(t, opts), "job", 2*time.Second) // well below TTL
 	if err := le.Release(ctx); err != nil {

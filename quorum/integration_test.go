@@ -7,7 +7,6 @@ package quorum_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/quorumlock/quorumlock/clock"
 	"github.com/quorumlock/quorumlock/fencing"
+	"github.com/quorumlock/quorumlock/internal/faultnet"
 	"github.com/quorumlock/quorumlock/internal/redisproc"
 	"github.com/quorumlock/quorumlock/quorum"
 	"github.com/quorumlock/quorumlock/quorum/quorumtest"
@@ -46,10 +46,14 @@ func itEachPersistence(t *testing.T, f func(t *testing.T, cfg redisproc.Config))
 	}
 }
 
-// itCluster is a set of real redis-server processes, each with a client of the test's own.
+// itCluster is a set of real redis-server processes, each with a client of the test's own, and
+// a fault layer below every Locker's connections (faults[i] acts on server i).
 type itCluster struct {
 	servers []*redisproc.Server
 	raw     []*redis.Client
+	net     faultnet.Network
+	faults  []*faultnet.Node
+	clients int
 }
 
 // itStart starts one server per config; t.Cleanup kills them and closes the clients.
@@ -62,7 +66,13 @@ func itStart(t *testing.T, cfgs ...redisproc.Config) *itCluster {
 		t.Cleanup(func() { _ = rc.Close() })
 		c.servers = append(c.servers, s)
 		c.raw = append(c.raw, rc)
+		c.faults = append(c.faults, c.net.Add(s.Addr()))
 	}
+	t.Cleanup(func() {
+		for _, f := range c.faults {
+			f.Resume()
+		}
+	})
 	return c
 }
 
@@ -84,48 +94,17 @@ func (c *itCluster) urls() []string {
 	return urls
 }
 
-// dial returns a Locker over every server; t.Cleanup closes it.
+// dial returns a Locker over every server, dialled through the fault layer as a new client;
+// t.Cleanup closes it.
 func (c *itCluster) dial(t *testing.T, opts quorum.Options) *quorum.Locker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	c.clients++
+	opts.Dialer = c.net.Dialer(c.clients)
 	l, err := quorum.Dial(ctx, c.urls(), opts)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	return l
-}
-
-// nodes returns one RedisNode per server, each wrapped in a FaultyNode. The caller
-// builds Lockers with quorum.New; t.Cleanup closes the nodes after those Lockers (registered
-// later) are closed.
-func (c *itCluster) nodes(t *testing.T) []*quorumtest.FaultyNode {
-	t.Helper()
-	out := make([]*quorumtest.FaultyNode, len(c.servers))
-	for i, s := range c.servers {
-		node := quorum.NewRedisNode(fmt.Sprintf("n%d(%s)", i, s.Addr()), &redis.Options{Addr: s.Addr()}, 10*time.Second)
-		out[i] = quorumtest.NewFaultyNode(node)
-	}
-	t.Cleanup(func() {
-		for _, n := range out {
-			n.Resume()
-			_ = n.Close()
-		}
-	})
-	return out
-}
-
-// itNewLocker builds a Locker over nodes with quorum.New; t.Cleanup closes it.
-func itNewLocker(t *testing.T, nodes []*quorumtest.FaultyNode, opts quorum.Options) *quorum.Locker {
-	t.Helper()
-	qn := make([]quorum.Node, len(nodes))
-	for i, n := range nodes {
-		qn[i] = n
-	}
-	l, err := quorum.New(qn, opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = l.Close() })
 	return l
@@ -239,12 +218,15 @@ func (c *itCluster) waitIdle(t *testing.T, i int) {
 
 func itLockKey(name string) string { return itPrefix + "{" + name + "}" }
 
-// itWarmUp bootstraps fresh servers: the first round meets only amnesic nodes and heals them in the
-// background, so the first TryAcquire on new servers fails. It acquires name and releases it.
+// itWarmUp brings fresh servers into service (a new deployment's heal; refused, harmlessly, if
+// they are in service), then acquires name and releases it.
 func itWarmUp(t *testing.T, l *quorum.Locker, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil && !errors.Is(err, quorum.ErrHealRefused) {
+		t.Fatalf("warm-up heal: %v", err)
+	}
 	le, err := l.Acquire(ctx, name)
 	if err != nil {
 		t.Fatalf("warm-up Acquire(%q): %v", name, err)
@@ -363,9 +345,9 @@ func TestIntegrationInspectFindings(t *testing.T) {
 		if got := has(r, quorum.Danger, "allkeys-lru"); got != lruNode {
 			t.Errorf("node %d: Danger about allkeys-lru = %v, want %v; findings %+v", i, got, lruNode, r.Findings)
 		}
-		noPersistence := has(r, quorum.Warning, "appendonly no") || has(r, quorum.Warning, "persistence off")
+		noPersistence := has(r, quorum.Info, "persistence off")
 		if noPersistence == lruNode || !lruNode && has(r, quorum.Danger, "") {
-			t.Errorf("node %d: Warning about appendonly no = %v, want %v; findings %+v", i, noPersistence, !lruNode, r.Findings)
+			t.Errorf("node %d: Info about persistence off = %v, want %v; findings %+v", i, noPersistence, !lruNode, r.Findings)
 		}
 		if !r.Info.AppendOnly != !lruNode || r.Info.RunID == "" {
 			t.Errorf("node %d: Info %+v", i, r.Info)

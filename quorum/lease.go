@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
 	"fmt"
 	"sync"
@@ -19,7 +20,7 @@ import (
 type Lease struct {
 	l     *Locker
 	name  string
-	keys  Keys
+	keys  keys
 	owner string
 	token fencing.Token
 
@@ -31,13 +32,13 @@ type Lease struct {
 	settled    []bool // per node: answered every acquire of this owner, none still in flight
 }
 
-func (l *Locker) newLease(name string, req AcquireRequest, start time.Time, settled []bool) *Lease {
+func (l *Locker) newLease(name string, req acquireRequest, start time.Time, settled []bool) *Lease {
 	le := &Lease{
 		l:          l,
 		name:       name,
-		keys:       req.Keys,
-		owner:      req.Owner,
-		token:      req.Token,
+		keys:       req.keys,
+		owner:      req.owner,
+		token:      req.token,
 		validUntil: l.validUntil(start),
 		done:       make(chan struct{}),
 		settled:    settled,
@@ -56,7 +57,7 @@ func (l *Locker) validUntil(start time.Time) time.Time {
 
 // drift is the allowance for clock drift during one TTL.
 func (l *Locker) drift() time.Duration {
-	if l.mutant(MutantNoDrift) {
+	if l.mutant(mutants.NoDrift) {
 		return 0
 	}
 	return clock.Drift(l.opts.TTL, l.opts.DriftFactor)
@@ -155,9 +156,9 @@ func (le *Lease) Release(ctx context.Context) error {
 	defer le.l.tasks.Done()
 	// One round bounded by NodeTimeout, and by CleanupTimeout if that is shorter, on a context
 	// of its own: a cancelled ctx still releases. The round's stragglers finish by themselves.
-	req := ReleaseRequest{Keys: le.keys, Owner: le.owner, TombstoneTTL: le.l.tombstoneTTL()}
+	call := &releaseCall{keys: le.keys, owner: le.owner, tombstoneTTL: le.l.tombstoneTTL(), settled: le.settled, q: le.l.opts.Quarantine}
 	timeout := min(le.l.opts.NodeTimeout, le.l.opts.CleanupTimeout)
-	results := broadcast[bool](le.l, context.WithoutCancel(ctx), timeout, &releaseCall{req: req, settled: le.settled}).out
+	results := broadcast[bool](le.l, context.WithoutCancel(ctx), timeout, call).out
 	t := newTally(len(le.l.nodes))
 	var errs []error
 	for !t.won() && !t.lost() {

@@ -3,6 +3,7 @@ package quorum_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,13 +20,10 @@ var epoch = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 func fakeLocker(t *testing.T, n int, opts quorum.Options) (*quorumtest.Cluster, *quorum.Locker, *clocktest.Fake) {
 	t.Helper()
 	c := quorumtest.NewCluster(t, n)
-	warmCluster(t, c, c.Locker(t, quorum.Options{}))
-	for i := range c.Servers {
-		waitHealed(t, c, i)
-	}
+	c.Bootstrap(t)
 	clk := clocktest.NewFake(epoch)
 	opts.Clock = clk
-	return c, c.Locker(t, opts), clk
+	return c, c.Locker(t, patient(opts)), clk
 }
 
 func mustAcquire(t *testing.T, l *quorum.Locker, name string) *quorum.Lease {
@@ -62,11 +60,11 @@ func TestLeaseEndsLocallyWhenValidityRunsOut(t *testing.T) {
 	if !errors.Is(le.Err(), quorum.ErrLeaseLost) {
 		t.Fatalf("Err after expiry = %v, want ErrLeaseLost", le.Err())
 	}
-	before := c.Nodes[0].Requests()
+	before := c.Servers[0].ScriptCalls("")
 	if err := le.Extend(context.Background()); !errors.Is(err, quorum.ErrLeaseLost) {
 		t.Fatalf("Extend after expiry = %v, want ErrLeaseLost", err)
 	}
-	if c.Nodes[0].Requests() != before {
+	if c.Servers[0].ScriptCalls("") != before {
 		t.Fatal("Extend of an expired lease sent requests")
 	}
 }
@@ -96,9 +94,7 @@ func TestExtendUnavailableKeepsValidity(t *testing.T) {
 	c, l, _ := fakeLocker(t, 5, quorum.Options{})
 	le := mustAcquire(t, l, "job")
 	until := le.ValidUntil()
-	for _, n := range c.Nodes[:3] {
-		n.SetFailOp("extend", true)
-	}
+	failExtends(c.Servers[:3])
 	err := le.Extend(context.Background())
 	if !errors.Is(err, quorum.ErrUnavailable) || errors.Is(err, quorum.ErrLeaseLost) {
 		t.Fatalf("Extend = %v, want ErrUnavailable", err)
@@ -108,33 +104,31 @@ func TestExtendUnavailableKeepsValidity(t *testing.T) {
 	}
 }
 
-// steppingNode moves a fake clock forward by step on every Acquire: a slow round trip.
-type steppingNode struct {
-	quorum.Node
-	clk  *clocktest.Fake
-	step time.Duration
+// stepAtMajority is an Observer that steps a fake clock by step when the round's second grant
+// is counted: the process paused between reading its round and acting on it.
+type stepAtMajority struct {
+	clk    *clocktest.Fake
+	step   time.Duration
+	grants atomic.Int32
 }
 
-func (s steppingNode) Acquire(ctx context.Context, req quorum.AcquireRequest) (quorum.AcquireReply, error) {
-	s.clk.Step(s.step)
-	return s.Node.Acquire(ctx, req)
+func (s *stepAtMajority) Observe(ev quorum.Event) {
+	if ev.Kind == quorum.EventNode && ev.Status == quorum.Granted && s.grants.Add(1) == 2 {
+		s.clk.Step(s.step)
+	}
 }
 
+// TestGrantWithoutValidityIsRefusedAndCleanedUp: the process pauses after a majority granted
+// and before it used the grant; by then no validity is left, so the grant is refused and its
+// keys cleaned up.
 func TestGrantWithoutValidityIsRefusedAndCleanedUp(t *testing.T) {
 	c := quorumtest.NewCluster(t, 3)
-	warmCluster(t, c, c.Locker(t, quorum.Options{}))
 	clk := clocktest.NewFake(epoch)
-	var nodes []quorum.Node
-	for _, n := range c.Nodes {
-		nodes = append(nodes, steppingNode{Node: n, clk: clk, step: 400 * time.Millisecond})
-	}
-	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = l.TryAcquire(context.Background(), "job")
+	l := c.BootstrappedLocker(t, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond, Clock: clk,
+		Observer: &stepAtMajority{clk: clk, step: time.Second}})
+	_, err := l.TryAcquire(context.Background(), "job")
 	if !errors.Is(err, quorum.ErrNotAcquired) {
-		t.Fatalf("grant after 800ms+ of a 1s TTL: %v, want ErrNotAcquired (no validity left)", err)
+		t.Fatalf("grant used after a 1s pause of a 1s TTL: %v, want ErrNotAcquired (no validity left)", err)
 	}
 	if left := leftKeys(t, c, l); countKeys(left) != 0 {
 		t.Fatalf("keys of the refused grant left: %v", left)
@@ -166,35 +160,21 @@ func TestClosedLockerRefusesCalls(t *testing.T) {
 	}
 }
 
-// slowExtendNode moves a fake clock forward by step during every Extend: a slow answer.
-type slowExtendNode struct {
-	quorum.Node
-	clk  *clocktest.Fake
-	step time.Duration
-}
-
-func (s slowExtendNode) Extend(ctx context.Context, req quorum.ExtendRequest) (bool, error) {
-	s.clk.Step(s.step)
-	return s.Node.Extend(ctx, req)
-}
-
 // TestExtendAnsweredAfterValidityLosesLease: the extension started in time, but its majority
-// answered only after the old validity had run out; the lease cannot be carried over the gap.
+// answered (within NodeTimeout) only after the old validity had run out; the lease cannot be
+// carried over the gap.
 func TestExtendAnsweredAfterValidityLosesLease(t *testing.T) {
-	c := quorumtest.NewCluster(t, 3)
-	warmCluster(t, c, c.Locker(t, quorum.Options{}))
-	clk := clocktest.NewFake(epoch)
-	var nodes []quorum.Node
-	for _, n := range c.Nodes {
-		nodes = append(nodes, slowExtendNode{Node: n, clk: clk, step: 400 * time.Millisecond})
-	}
-	l, err := quorum.New(nodes, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	c, l, clk := fakeLocker(t, 3, quorum.Options{TTL: time.Second, NodeTimeout: 200 * time.Millisecond})
 	le := mustAcquire(t, l, "job")
-	clk.Step(500 * time.Millisecond) // 488 ms of validity left; the answers take 800 ms
+	waitKeys(t, c, 3)
+	for _, s := range c.Servers { // each answer takes 60 ms: a majority, at least 120 ms
+		s.BeforeScript(func(name string) {
+			if name == "extend" {
+				clk.Step(60 * time.Millisecond)
+			}
+		})
+	}
+	clk.Step(le.ValidUntil().Sub(clk.Now()) - 100*time.Millisecond) // 100 ms of validity left
 	if err := le.Extend(context.Background()); !errors.Is(err, quorum.ErrLeaseLost) {
 		t.Fatalf("Extend answered after ValidUntil = %v, want ErrLeaseLost", err)
 	}

@@ -14,13 +14,11 @@ import (
 )
 
 // Locker hands out leases on named locks held by a majority of its nodes. One Locker serves any
-// number of names and goroutines: it is safe for concurrent use. Create it with Dial or New and
-// stop it with Close.
+// number of names and goroutines: it is safe for concurrent use. Create it with Dial and stop it
+// with Close.
 type Locker struct {
-	nodes []Node
-	redis []*RedisNode // per node: the node if it is a RedisNode (called without goroutines), else nil
+	nodes []*redisNode
 	opts  Options
-	owned bool // Close closes the nodes (they were created by Dial)
 
 	mu     sync.RWMutex // guards closed against tasks.Add
 	closed bool
@@ -33,38 +31,21 @@ type Locker struct {
 	mutants   lockerMutants // empty unless built with the tag quorumlock_mutants
 	extender  *extender     // extends every auto-extended lease
 	healing   []atomic.Bool // per node: a heal is in flight
+	floorHint atomic.Uint64 // the highest floor a node reported: proposals start above it
 }
 
-// New returns a Locker over nodes, which must be independent Redis servers (never two URLs of
-// the same server) used by every client of these locks in the same order. It validates opts.
-// The caller keeps ownership of the nodes: Close does not close them.
-func New(nodes []Node, opts Options) (*Locker, error) {
-	if len(nodes) == 0 {
-		return nil, fmt.Errorf("%w: no nodes", ErrInvalidOptions)
-	}
-	for i, n := range nodes {
-		if n == nil {
-			return nil, fmt.Errorf("%w: node %d is nil", ErrInvalidOptions, i)
-		}
-	}
-	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
-		return nil, err
-	}
+// newLocker returns a Locker over nodes, with opts validated and defaulted.
+func newLocker(nodes []*redisNode, opts Options) *Locker {
 	bg, stop := context.WithCancel(context.Background())
 	l := &Locker{
-		nodes:   append([]Node(nil), nodes...),
+		nodes:   nodes,
 		opts:    opts,
 		bg:      bg,
 		stopBg:  stop,
 		healing: make([]atomic.Bool, len(nodes)),
 	}
-	l.redis = make([]*RedisNode, len(nodes))
-	for i, n := range nodes {
-		l.redis[i], _ = n.(*RedisNode)
-	}
 	l.extender = newExtender(l)
-	return l, nil
+	return l
 }
 
 // Options returns the Locker's options with every default filled in.
@@ -74,14 +55,15 @@ func (l *Locker) Options() Options { return l.opts }
 func (l *Locker) Nodes() []string {
 	names := make([]string, len(l.nodes))
 	for i, n := range l.nodes {
-		names[i] = n.Name()
+		names[i] = n.name
 	}
 	return names
 }
 
 // Close stops the keep-alives of every lease, waits for every call, clean-up and heal in
-// progress (each bounded by its own timeout), and closes the nodes if Dial created them. Leases
-// still held are not released: their keys expire. Calls after Close return ErrClosed.
+// progress (each bounded by its own timeout), and closes the connections, after writing the
+// commands already issued. Leases still held are not released: their keys expire. Calls after
+// Close return ErrClosed.
 func (l *Locker) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -92,13 +74,10 @@ func (l *Locker) Close() error {
 	l.mu.Unlock()
 	l.stopBg()
 	l.tasks.Wait()
-	if !l.owned {
-		return nil
-	}
 	var errs []error
 	for _, n := range l.nodes {
-		if err := n.Close(); err != nil {
-			errs = append(errs, &NodeError{Node: n.Name(), Op: "close", Err: err})
+		if err := n.pipe.Close(); err != nil {
+			errs = append(errs, &NodeError{Node: n.name, Op: "close", Err: err})
 		}
 	}
 	return errors.Join(errs...)
@@ -140,15 +119,27 @@ func (l *Locker) goBackground(f func()) bool {
 	return true
 }
 
-// propose returns a token proposal for one round: the wall clock in Unix microseconds, or one
-// above the highest counter a node reported, whichever is larger. Tokens need no clock to be
-// correct (nodes refuse proposals at or below their counters); the clock only makes refusals
-// rare. It fails once a name's counters have reached MaxToken.
+// propose returns a token proposal for one round: the wall clock in Unix microseconds, one
+// above the highest counter a node reported, or one above the highest floor any node reported
+// (after an operator's recovery, floors lie ahead of the clocks), whichever is largest. Tokens
+// need no clock to be correct (nodes refuse proposals at or below their counters); the clock
+// only makes refusals rare. It fails once a name's counters have reached MaxToken.
 func (l *Locker) propose(name string, above fencing.Token) (fencing.Token, error) {
+	above = max(above, fencing.Token(l.floorHint.Load()))
 	if above >= fencing.MaxToken {
 		return 0, fmt.Errorf("%w: %q: a node's fencing counter is at the maximum %d", ErrTokenSpace, name, fencing.MaxToken)
 	}
 	return max(fencing.Token(clock.Wall(l.opts.Clock).UnixMicro()), above+1), nil
+}
+
+// noteFloor raises the floor hint to a floor a node reported.
+func (l *Locker) noteFloor(f fencing.Token) {
+	for {
+		old := l.floorHint.Load()
+		if uint64(f) <= old || l.floorHint.CompareAndSwap(old, uint64(f)) {
+			return
+		}
+	}
 }
 
 // randomID returns 128 bits from crypto/rand in hex: owners and incarnations.

@@ -2,24 +2,15 @@
 
 package quorum
 
-import "errors"
+import "github.com/quorumlock/quorumlock/internal/mutants"
 
-// MutantsAvailable reports whether this build can enable mutants: false without the build tag
-// quorumlock_mutants.
-const MutantsAvailable = false
+// In this build no mutant can be enabled (see package internal/mutants): the checks compile to
+// nothing.
 
-var errNoMutants = errors.New("quorum: mutants need a build with the tag quorumlock_mutants")
-
-// EnableMutant fails in this build.
-func EnableMutant(*Locker, Mutant) error { return errNoMutants }
-
-// EnableNodeMutant fails in this build.
-func EnableNodeMutant(*RedisNode, Mutant) error { return errNoMutants }
-
-func (l *Locker) mutant(Mutant) bool { _ = l.mutants; return false }
+func (l *Locker) mutant(mutants.Mutant) bool { _ = l.mutants; return false }
 
 type lockerMutants struct{}
 
 type nodeMutants struct{}
 
-func (n *RedisNode) mutated(sc script) script { _ = n.mutants; return sc }
+func (n *redisNode) mutated(sc script) script { _ = n.mutants; return sc }

@@ -6,12 +6,11 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
-)
 
-// MutantsAvailable reports whether this build can enable mutants: true with the build tag
-// quorumlock_mutants.
-const MutantsAvailable = true
+	"github.com/quorumlock/quorumlock/internal/mutants"
+)
 
 //go:embed lua/mutants/acquire_incr.lua
 var acquireIncrLua string
@@ -30,66 +29,84 @@ var (
 	extendRecreateScript = newScript("extend", extendRecreateLua)
 	extendManyRecreate   = newScript("extend_many", extendManyRecreateLua)
 	releaseBlindScript   = newScript("release", releaseBlindLua)
+	// markerBlind: every script with a prologue that sees a missing marker but not a restart.
+	markerBlind = blindScripts()
 )
 
+// blindScripts returns every script, by SHA1, with the marker prologue's check of the server
+// process taken out.
+func blindScripts() map[string]script {
+	const check, blind = "if m[1] == false or m[2] ~= run then", "if m[1] == false then"
+	if !strings.Contains(markerLua, check) {
+		panic("quorum: marker-blind mutant: the prologue's check of the server process has changed")
+	}
+	prologue := strings.Replace(markerLua, check, blind, 1)
+	bodies := map[string]string{acquireScript.sha: acquireLua, extendScript.sha: extendLua, extendManyScript.sha: extendManyLua,
+		releaseScript.sha: releaseLua, stateScript.sha: stateLua, healScript.sha: healLua}
+	out := make(map[string]script, len(allScripts))
+	for _, sc := range allScripts {
+		out[sc.sha] = newScriptWith(sc.name, prologue, bodies[sc.sha])
+	}
+	return out
+}
+
+func init() { mutants.Enable = enable }
+
 // lockerMutants holds the mutants a Locker runs with.
-type lockerMutants struct{ on atomic.Pointer[[]Mutant] }
+type lockerMutants struct{ on atomic.Pointer[[]mutants.Mutant] }
 
-// nodeMutants holds the mutant a RedisNode's scripts run with.
-type nodeMutants struct{ on atomic.Pointer[Mutant] }
+// nodeMutants holds the node-script mutant a node's scripts run with.
+type nodeMutants struct{ on atomic.Pointer[mutants.Mutant] }
 
-// EnableMutant makes l break rule m from now on. A node-script mutant must also be enabled on
-// the nodes (EnableNodeMutant); on the Locker it only makes incr-token take its tokens from the
-// nodes' counters.
-func EnableMutant(l *Locker, m Mutant) error {
-	if !slices.Contains(AllMutants, m) {
+// enable makes locker (a *Locker) break rule m from now on; a node-script mutant is set on
+// every node of the Locker.
+func enable(locker any, m mutants.Mutant) error {
+	l, ok := locker.(*Locker)
+	if !ok {
+		return fmt.Errorf("quorum: mutants are enabled on a *quorum.Locker, not %T", locker)
+	}
+	if !mutants.Valid(m) {
 		return fmt.Errorf("quorum: no mutant %q", m)
 	}
 	for {
 		old := l.mutants.on.Load()
-		next := []Mutant{m}
+		next := []mutants.Mutant{m}
 		if old != nil {
 			next = append(slices.Clone(*old), m)
 		}
 		if l.mutants.on.CompareAndSwap(old, &next) {
-			return nil
+			break
 		}
 	}
-}
-
-// EnableNodeMutant makes n run the broken script of m instead of the correct one.
-func EnableNodeMutant(n *RedisNode, m Mutant) error {
-	if !nodeMutant(m) {
-		return fmt.Errorf("quorum: %q is not a node-script mutant", m)
+	if mutants.InScript(m) {
+		for _, n := range l.nodes {
+			n.mutants.on.Store(&m)
+		}
 	}
-	n.mutants.on.Store(&m)
 	return nil
 }
 
-func (l *Locker) mutant(m Mutant) bool {
+func (l *Locker) mutant(m mutants.Mutant) bool {
 	on := l.mutants.on.Load()
 	return on != nil && slices.Contains(*on, m)
 }
 
 // mutated returns the script n runs in place of sc.
-func (n *RedisNode) mutated(sc script) script {
+func (n *redisNode) mutated(sc script) script {
 	m := n.mutants.on.Load()
 	switch {
 	case m == nil:
 		return sc
-	case *m == MutantIncrToken && sc.sha == acquireScript.sha:
+	case *m == mutants.MarkerBlind:
+		return markerBlind[sc.sha]
+	case *m == mutants.IncrToken && sc.sha == acquireScript.sha:
 		return acquireIncrScript
-	case *m == MutantExtendRecreate && sc.sha == extendScript.sha:
+	case *m == mutants.ExtendRecreate && sc.sha == extendScript.sha:
 		return extendRecreateScript
-	case *m == MutantExtendRecreate && sc.sha == extendManyScript.sha:
+	case *m == mutants.ExtendRecreate && sc.sha == extendManyScript.sha:
 		return extendManyRecreate
-	case *m == MutantBlindRelease && sc.sha == releaseScript.sha:
+	case *m == mutants.BlindRelease && sc.sha == releaseScript.sha:
 		return releaseBlindScript
 	}
 	return sc
-}
-
-// nodeMutant reports whether m is applied by the node scripts rather than by the Locker.
-func nodeMutant(m Mutant) bool {
-	return m == MutantIncrToken || m == MutantExtendRecreate || m == MutantBlindRelease
 }

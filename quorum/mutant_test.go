@@ -7,6 +7,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
@@ -15,10 +16,8 @@ import (
 func TestMutantsAreReallyBroken(t *testing.T) {
 	ctx := context.Background()
 	c, l := newLocker(t, 3, quorum.Options{})
-	for _, n := range c.Nodes {
-		if err := quorum.EnableNodeMutant(n.Inner().(*quorum.RedisNode), quorum.MutantBlindRelease); err != nil {
-			t.Fatal(err)
-		}
+	if err := mutants.On(l, mutants.BlindRelease); err != nil {
+		t.Fatal(err)
 	}
 	stale := mustAcquire(t, l, "job")
 	for _, s := range c.Servers {

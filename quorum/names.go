@@ -33,7 +33,7 @@ func validateName(name string) error {
 
 // keysFor lays out the keys of one lock under prefix: prefix{name}, prefix{name}:fence, and the
 // per-node marker prefix + "node".
-func keysFor(prefix, name string) Keys {
+func keysFor(prefix, name string) keys {
 	lock := prefix + "{" + name + "}"
-	return Keys{Lock: lock, Fence: lock + ":fence", Meta: prefix + "node"}
+	return keys{lock: lock, fence: lock + ":fence", meta: prefix + "node"}
 }

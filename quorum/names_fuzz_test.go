@@ -38,18 +38,18 @@ func FuzzNames(f *testing.F) {
 		}
 		ka, kb := keysFor(prefix, a), keysFor(prefix, b)
 		if !strings.ContainsAny(prefix, "{}") {
-			for _, k := range []string{ka.Lock, ka.Fence, ka.TombstoneKey(owner)} {
+			for _, k := range []string{ka.lock, ka.fence, ka.lock + tombstoneInfix + owner} {
 				if tag := hashTag(k); tag != a {
 					t.Fatalf("key %q of name %q has hash tag %q", k, a, tag)
 				}
 			}
 		}
-		if ka.Meta != kb.Meta || ka.Meta != prefix+"node" {
-			t.Fatalf("marker keys %q and %q, want %q", ka.Meta, kb.Meta, prefix+"node")
+		if ka.meta != kb.meta || ka.meta != prefix+"node" {
+			t.Fatalf("marker keys %q and %q, want %q", ka.meta, kb.meta, prefix+"node")
 		}
-		keysA := []string{ka.Lock, ka.Fence, ka.TombstoneKey(owner), ka.TombstoneKey(owner + "x")}
-		keysB := []string{kb.Lock, kb.Fence, kb.TombstoneKey(owner), kb.TombstoneKey(owner + "x")}
-		seen := map[string]string{ka.Meta: "marker"}
+		keysA := []string{ka.lock, ka.fence, ka.lock + tombstoneInfix + owner, ka.lock + tombstoneInfix + owner + "x"}
+		keysB := []string{kb.lock, kb.fence, kb.lock + tombstoneInfix + owner, kb.lock + tombstoneInfix + owner + "x"}
+		seen := map[string]string{ka.meta: "marker"}
 		for i, k := range keysA {
 			if what, dup := seen[k]; dup {
 				t.Fatalf("key %d of %q (%q) is also the %s", i, a, k, what)

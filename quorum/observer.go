@@ -21,7 +21,9 @@ type EventKind int
 const (
 	// EventAcquire: one TryAcquire ended. Err is nil when granted; Token is the grant's token.
 	EventAcquire EventKind = iota + 1
-	// EventNode: one call to one node ended. Op names the call; Status is set for "acquire".
+	// EventNode: one call to one node ended. Op names the call; Status is set for "acquire";
+	// Batch is set for a successful auto-extension batch ("extend"). Failed calls of every
+	// operation are reported; successful ones for "acquire" and auto-extension batches.
 	EventNode
 	// EventExtend: one Extend ended. Err is nil when extended.
 	EventExtend
@@ -42,6 +44,7 @@ type Event struct {
 	Status   AcquireStatus // node answer, for EventNode with Op "acquire"
 	Token    fencing.Token // grant or lease token
 	Duration time.Duration // how long it took, on the monotonic clock
+	Batch    int           // leases in an auto-extension batch, for EventNode with Op "extend"
 	Err      error
 }
 

@@ -1,9 +1,11 @@
 package quorum
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/quorumlock/quorumlock/clock"
@@ -23,6 +25,10 @@ const (
 // and small multiples of them that the Locker computes (2 × NodeTimeout, NodeTimeout +
 // CleanupTimeout, twice the retry delay) cannot overflow.
 const maxDuration = 10 * 365 * 24 * time.Hour
+
+// MaxQuarantine bounds TTL and Quarantine: the nodes keep a quarantine of at most a day,
+// whatever a client asks, so that one misconfigured client cannot keep a node out of service.
+const MaxQuarantine = 24 * time.Hour
 
 // Options configures a Locker. The zero value of every field means its documented default.
 // Every duration is at most ten years (87600h).
@@ -45,9 +51,12 @@ type Options struct {
 	RetryDelayMin, RetryDelayMax time.Duration
 	// ExtendInterval is how often Do extends its lease. Default TTL/3.
 	ExtendInterval time.Duration
-	// Quarantine is how long a node that lost its data refuses grants before it may be healed.
-	// It must be at least the longest TTL, and more than twice the longest NodeTimeout, that any
-	// client of these nodes uses (docs/PROTOCOL.md, Amnesia). Default: TTL.
+	// Quarantine is how long a node that lost its data (or restarted) refuses grants before it
+	// may be healed. It must be at least the longest TTL, and more than twice the longest
+	// NodeTimeout plus drift, that any client of these nodes uses (docs/PROTOCOL.md §6), and at
+	// most MaxQuarantine (a day). A node keeps the largest quarantine its clients sent during
+	// one loss, capped at a day, and forgets it once healed. Default: the smallest value that
+	// satisfies this client's TTL and NodeTimeout, usually TTL.
 	Quarantine time.Duration
 	// CleanupTimeout bounds the clean-up of a failed, cancelled or released attempt, which runs
 	// on a context of its own (never the caller's cancelled one). Default: 4 × NodeTimeout.
@@ -57,6 +66,18 @@ type Options struct {
 	// TLSConfig is used by Dial for rediss:// URLs (its ServerName defaults to the URL's host).
 	// Default: nil, meaning the system's roots and the URL's host.
 	TLSConfig *tls.Config
+	// Dialer opens every network connection to a node (before TLS). Default: nil, meaning a
+	// net.Dialer. Connect directly to each Redis server: a proxy that keeps the connection open
+	// while the server behind it restarts would hide the restart (docs/PROTOCOL.md §6.1).
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Validate returns o with every zero field set to its default, or an error wrapping
+// ErrInvalidOptions that names every field out of range or in conflict with another: what Dial
+// would return, without connecting.
+func (o Options) Validate() (Options, error) {
+	o = o.withDefaults()
+	return o, o.validate()
 }
 
 // withDefaults returns o with every zero field set to its default.
@@ -86,7 +107,7 @@ func (o Options) withDefaults() Options {
 		o.ExtendInterval = o.TTL / 3
 	}
 	if o.Quarantine == 0 {
-		o.Quarantine = o.TTL
+		o.Quarantine = minQuarantine(o.TTL, o.NodeTimeout, o.DriftFactor)
 	}
 	if o.CleanupTimeout == 0 {
 		o.CleanupTimeout = 4 * min(o.NodeTimeout, maxDuration/4) // no overflow: refused above maxDuration
@@ -95,6 +116,17 @@ func (o Options) withDefaults() Options {
 		o.Observer = nopObserver{}
 	}
 	return o
+}
+
+// minQuarantine returns the smallest quarantine that validate accepts for ttl and nodeTimeout:
+// at least ttl, and q with q·(1 − drift) > 2·nodeTimeout + clock.MinDrift, rounded up to a
+// millisecond. For nonsensical inputs (validate refuses them) it returns ttl.
+func minQuarantine(ttl, nodeTimeout time.Duration, drift float64) time.Duration {
+	if !(drift >= 0 && drift < 0.5) || nodeTimeout <= 0 || nodeTimeout > maxDuration {
+		return ttl
+	}
+	q := time.Duration(float64(2*nodeTimeout+clock.MinDrift)/(1-drift)) + time.Millisecond
+	return max(ttl, q.Truncate(time.Millisecond)+time.Millisecond)
 }
 
 // validate reports every field that is out of range or in conflict with another, in one error
@@ -131,6 +163,9 @@ func (o Options) validate() error {
 	}
 	if o.Quarantine < o.TTL {
 		bad("Quarantine (%v) must be at least TTL (%v)", o.Quarantine, o.TTL)
+	}
+	if o.TTL > MaxQuarantine || o.Quarantine > MaxQuarantine {
+		bad("TTL (%v) and Quarantine (%v) must be at most %v", o.TTL, o.Quarantine, MaxQuarantine)
 	}
 	if o.Quarantine <= 2*o.NodeTimeout+clock.Drift(o.Quarantine, o.DriftFactor) {
 		// A heal reads the other nodes' highest tokens in one round; every grant the lost node

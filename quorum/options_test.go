@@ -12,7 +12,6 @@ import (
 )
 
 func TestOptionsValidation(t *testing.T) {
-	c := quorumtest.NewCluster(t, 1)
 	tests := []struct {
 		opts quorum.Options
 		want string // a fragment of the error naming the problem
@@ -28,22 +27,38 @@ func TestOptionsValidation(t *testing.T) {
 		{quorum.Options{TTL: time.Second, ExtendInterval: 2 * time.Second}, "ExtendInterval"},
 	}
 	for _, tc := range tests {
-		_, err := quorum.New(c.QuorumNodes(), tc.opts)
+		_, err := tc.opts.Validate()
 		if !errors.Is(err, quorum.ErrInvalidOptions) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("New(%+v) = %v, want ErrInvalidOptions mentioning %q", tc.opts, err, tc.want)
+			t.Errorf("Validate(%+v) = %v, want ErrInvalidOptions mentioning %q", tc.opts, err, tc.want)
 		}
 	}
-	if _, err := quorum.New(nil, quorum.Options{}); !errors.Is(err, quorum.ErrInvalidOptions) {
-		t.Errorf("New with no nodes = %v, want ErrInvalidOptions", err)
+	if _, err := quorum.Dial(context.Background(), nil, quorum.Options{}); !errors.Is(err, quorum.ErrInvalidOptions) {
+		t.Errorf("Dial with no nodes = %v, want ErrInvalidOptions", err)
 	}
-	l, err := quorum.New(c.QuorumNodes(), quorum.Options{})
+	c := quorumtest.NewCluster(t, 2)
+	if _, err := quorum.Dial(context.Background(), append(c.URLs(), c.URLs()[0]), quorum.Options{}); !errors.Is(err, quorum.ErrInvalidOptions) ||
+		!strings.Contains(err.Error(), "given twice") {
+		t.Errorf("Dial with a node given twice = %v, want ErrInvalidOptions naming it", err)
+	}
+	o, err := quorum.Options{}.Validate()
 	if err != nil {
 		t.Fatalf("zero Options must mean the defaults: %v", err)
 	}
-	if o := l.Options(); o.TTL != quorum.DefaultTTL || o.ExtendInterval != quorum.DefaultTTL/3 || o.Quarantine != o.TTL {
+	if o.TTL != quorum.DefaultTTL || o.ExtendInterval != quorum.DefaultTTL/3 || o.Quarantine != o.TTL {
 		t.Errorf("defaults: %+v", o)
 	}
-	_ = l.Close()
+}
+
+// TestDefaultsNeverRefuseThemselves: whatever TTL and NodeTimeout a user sets, the defaults of
+// the fields left zero (Quarantine above all) are valid.
+func TestDefaultsNeverRefuseThemselves(t *testing.T) {
+	for _, ttl := range []time.Duration{10 * time.Millisecond, 300 * time.Millisecond, time.Second, time.Hour} {
+		for _, nt := range []time.Duration{0, time.Millisecond, ttl / 3, ttl / 2} {
+			if _, err := (quorum.Options{TTL: ttl, NodeTimeout: nt}).Validate(); err != nil && !strings.Contains(err.Error(), "leaves no validity") {
+				t.Errorf("Options{TTL: %v, NodeTimeout: %v}: %v", ttl, nt, err)
+			}
+		}
+	}
 }
 
 func TestNameValidation(t *testing.T) {

@@ -18,7 +18,7 @@ func TestGrantNeedsMajority(t *testing.T) {
 	for n := 1; n <= 7; n++ {
 		c, l := newLocker(t, n, quorum.Options{})
 		for k := 0; k <= n; k++ {
-			for i, node := range c.Nodes {
+			for i, node := range c.Faults {
 				node.SetFail(i < k)
 			}
 			le, err := l.TryAcquire(context.Background(), fmt.Sprintf("n%d-k%d", n, k))
@@ -50,7 +50,7 @@ func TestEvenSplitVoteResolves(t *testing.T) {
 	for _, s := range c.Servers[2:] {
 		s.Del(quorum.DefaultKeyPrefix + "{split}") // as if the key had expired there
 	}
-	other := c.Locker(t, quorum.Options{})
+	other := c.Locker(t, patient(quorum.Options{}))
 	_, err = other.TryAcquire(ctx, "split")
 	if !errors.Is(err, quorum.ErrNotAcquired) {
 		t.Fatalf("split vote: %v, want ErrNotAcquired", err)
@@ -69,8 +69,8 @@ func TestEvenSplitVoteResolves(t *testing.T) {
 // they resume, belong to the lease and go with its release.
 func TestReturnsAtMajorityWithoutWaitingForStragglers(t *testing.T) {
 	c, l := newLocker(t, 5, quorum.Options{NodeTimeout: 2 * time.Second})
-	c.Nodes[0].Stall()
-	c.Nodes[1].Stall()
+	c.Faults[0].Stall()
+	c.Faults[1].Stall()
 	start := time.Now()
 	le, err := l.TryAcquire(context.Background(), "job")
 	if err != nil {
@@ -79,11 +79,9 @@ func TestReturnsAtMajorityWithoutWaitingForStragglers(t *testing.T) {
 	if d := time.Since(start); d >= 2*time.Second {
 		t.Fatalf("grant took %v: it waited for the stalled nodes", d)
 	}
-	c.Nodes[0].Resume()
-	c.Nodes[1].Resume()
-	if got := countKeys(c.LockKeys(quorum.DefaultKeyPrefix)); got != 5 {
-		t.Fatalf("%d lock keys after the stragglers resumed, want 5 (all the lease's)", got)
-	}
+	c.Faults[0].Resume()
+	c.Faults[1].Resume()
+	waitKeys(t, c, 5) // all the lease's
 	if err := le.Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +95,7 @@ func TestReturnsAtMajorityWithoutWaitingForStragglers(t *testing.T) {
 // resume, and no key of a failed attempt may remain.
 func TestFailedAttemptLeavesNoKeysOnResumedNodes(t *testing.T) {
 	c, l := newLocker(t, 5, quorum.Options{NodeTimeout: 20 * time.Millisecond, CleanupTimeout: 20 * time.Millisecond})
-	for _, n := range c.Nodes[:3] {
+	for _, n := range c.Faults[:3] {
 		n.Stall()
 	}
 	for i := range 20 {
@@ -115,7 +113,7 @@ func TestFailedAttemptLeavesNoKeysOnResumedNodes(t *testing.T) {
 // wraps ctx.Err(), and the clean-up still runs, on a context of its own.
 func TestCancelledAttemptCleansUp(t *testing.T) {
 	c, l := newLocker(t, 3, quorum.Options{NodeTimeout: time.Second})
-	for _, n := range c.Nodes {
+	for _, n := range c.Faults {
 		n.Stall()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
@@ -141,8 +139,8 @@ func TestRetryNotBlockedByOwnLeftovers(t *testing.T) {
 	}
 	waitKeys(t, c, 3)
 	c.Servers[0].Del(quorum.DefaultKeyPrefix + "{job}")
-	c.Nodes[0].SetFailOp("release", true)
-	other := c.Locker(t, quorum.Options{RetryDelayMin: time.Millisecond, RetryDelayMax: 5 * time.Millisecond})
+	c.Servers[0].FailScript("release", true)
+	other := c.Locker(t, patient(quorum.Options{RetryDelayMin: time.Millisecond, RetryDelayMax: 5 * time.Millisecond}))
 	got := make(chan error, 1)
 	go func() {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -154,9 +152,9 @@ func TestRetryNotBlockedByOwnLeftovers(t *testing.T) {
 		got <- err
 	}()
 	time.Sleep(50 * time.Millisecond) // let attempts fail and leave keys on node 0
-	c.Nodes[2].SetFail(true)
+	c.Faults[2].SetFail(true)
 	_ = holder.Release(ctx)
-	c.Nodes[0].SetFailOp("release", false)
+	c.Servers[0].FailScript("release", false)
 	if err := <-got; err != nil {
 		t.Fatalf("retry blocked by its own leftovers: %v", err)
 	}
@@ -167,7 +165,7 @@ func TestRetryNotBlockedByOwnLeftovers(t *testing.T) {
 // highest counter seen is granted with a larger token.
 func TestTokensIncreaseAcrossClientsWhateverTheirClocks(t *testing.T) {
 	c, fast := newLocker(t, 5, quorum.Options{})
-	slow := c.Locker(t, quorum.Options{Clock: backwardsClock{}})
+	slow := c.Locker(t, patient(quorum.Options{Clock: backwardsClock{}}))
 	ctx := context.Background()
 	var last uint64
 	for i := range 10 {

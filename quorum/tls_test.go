@@ -64,6 +64,9 @@ func TestDialOverTLSWithACLUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		t.Fatal(err)
+	}
 	le, err := l.Acquire(ctx, "job")
 	if err != nil {
 		t.Fatal(err)

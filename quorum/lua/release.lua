@@ -1,10 +1,13 @@
 -- release.lua: compare-and-delete, and a tombstone for the owner, so that an acquire of this
 -- owner still in flight (a stalled node, a slow link, the second round of an attempt) is
 -- refused when it arrives, whichever order the two run in.
--- KEYS[1] lock key   KEYS[2] tombstone of this owner
+-- KEYS[1] lock key   KEYS[2] tombstone of this owner   KEYS[3] node marker
 -- ARGV[1] owner      ARGV[2] tombstone ttl (ms); "0" when no acquire of the owner can be in
 --                    flight (the client saw this node answer every one): no tombstone
--- Returns 1 if our key was deleted, 0 otherwise. Never touches another owner's key.
+-- ARGV[3] run_id of the server process   ARGV[4] quarantine (ms)
+-- Returns 1 if our key was deleted, 0 otherwise. Never touches another owner's key. Deleting
+-- our own key is safe on an amnesic node too; the marker check only records the loss.
+check_marker(KEYS[3], ARGV[3], ARGV[4], node_time())
 if ARGV[2] ~= '0' then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 end

@@ -2,62 +2,121 @@ package quorumtest
 
 import (
 	"context"
-	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
+	"github.com/quorumlock/quorumlock/internal/faultnet"
 	"github.com/quorumlock/quorumlock/quorum"
-	"github.com/redis/go-redis/v9"
 )
 
-// Cluster is a set of in-process miniredis servers, each reached over loopback TCP through the
-// real go-redis adapter and wrapped in a FaultyNode. miniredis keys do not expire by themselves:
-// call FastForward to move a server's clock.
+// Cluster is a set of in-process Redis servers, each behind a fault layer that every client's
+// connections pass through (below the lock's pipelined connection, so the lock runs exactly the
+// code it runs in production). Lockers come from Locker, which dials the servers as Dial does.
+// miniredis keys expire on the wall clock; FastForward moves a server's clock.
 type Cluster struct {
-	Servers []*miniredis.Miniredis
-	Nodes   []*FaultyNode
+	Servers []*Server
+	Faults  []*Faults // per server: stalls, failures, lost replies, delays
+	net     faultnet.Network
+	clients atomic.Int32
 }
 
-// NewCluster starts n miniredis servers on free loopback ports; t.Cleanup resumes stalled nodes
-// and stops everything.
+// Faults are the faults of one server, as every client's connections to it see them. See
+// package internal/faultnet for the exact semantics.
+type Faults struct{ n *faultnet.Node }
+
+// Stall makes the server a black hole, as a SIGSTOPped one: requests are taken and held, in
+// order per connection, and nothing comes back until Resume.
+func (f *Faults) Stall() { f.n.Stall() }
+
+// Resume ends a stall: the held requests run, in order, and Resume returns once they have
+// been written to the server.
+func (f *Faults) Resume() { f.n.Resume() }
+
+// SetFail makes requests fail at once, without reaching the server: the connection is reset.
+func (f *Faults) SetFail(on bool) { f.n.SetFail(on) }
+
+// SetLoseReplies makes requests reach the server and run, but their replies are lost: the
+// connection is reset when they arrive.
+func (f *Faults) SetLoseReplies(on bool) { f.n.SetLoseReplies(on) }
+
+// SetDelay delays every request by d before it reaches the server (0 for none).
+func (f *Faults) SetDelay(d time.Duration) { f.n.SetDelay(d) }
+
+// NewCluster starts n servers on free loopback ports; t.Cleanup resumes stalled ones and stops
+// everything. The servers are new: Bootstrap (or a Locker from BootstrappedLocker) brings them
+// into service.
 func NewCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
 	c := &Cluster{}
-	for i := range n {
-		s := miniredis.RunT(t)
-		inner := quorum.NewRedisNode(fmt.Sprintf("mini%d(%s)", i, s.Addr()), &redis.Options{Addr: s.Addr()}, 10*time.Second)
-		node := NewFaultyNode(inner)
+	for range n {
+		s, err := StartServer()
+		if err != nil {
+			t.Fatal(err)
+		}
 		c.Servers = append(c.Servers, s)
-		c.Nodes = append(c.Nodes, node)
+		c.Faults = append(c.Faults, &Faults{c.net.Add(s.Addr())})
 	}
 	t.Cleanup(func() {
-		for _, f := range c.Nodes {
-			f.Resume()
-			_ = f.Close()
+		for i, s := range c.Servers {
+			c.Faults[i].Resume()
+			s.Close()
 		}
 	})
 	return c
 }
 
-// QuorumNodes returns the nodes as []quorum.Node.
-func (c *Cluster) QuorumNodes() []quorum.Node {
-	nodes := make([]quorum.Node, len(c.Nodes))
-	for i, n := range c.Nodes {
-		nodes[i] = n
+// URLs returns the servers' redis:// URLs.
+func (c *Cluster) URLs() []string {
+	urls := make([]string, len(c.Servers))
+	for i, s := range c.Servers {
+		urls[i] = "redis://" + s.Addr()
 	}
-	return nodes
+	return urls
 }
 
-// Locker returns a Locker over the cluster's nodes; t.Cleanup closes it.
+// Options returns opts with a Dialer of its own: the connections of one more client, through
+// the servers' faults.
+func (c *Cluster) Options(opts quorum.Options) quorum.Options {
+	opts.Dialer = c.net.Dialer(int(c.clients.Add(1)))
+	return opts
+}
+
+// Locker dials the cluster as a new client; t.Cleanup closes the Locker. The nodes are not
+// bootstrapped: see Bootstrap.
 func (c *Cluster) Locker(t testing.TB, opts quorum.Options) *quorum.Locker {
 	t.Helper()
-	l, err := quorum.New(c.QuorumNodes(), opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := quorum.Dial(ctx, c.URLs(), c.Options(opts))
 	if err != nil {
-		t.Fatalf("quorum.New: %v", err)
+		t.Fatalf("quorum.Dial: %v", err)
 	}
 	t.Cleanup(func() { _ = l.Close() })
 	return l
+}
+
+// Bootstrap brings the new servers into service, as an operator does for a new deployment
+// (Locker.Heal with NewDeployment), through a Locker of its own.
+func (c *Cluster) Bootstrap(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := quorum.Dial(ctx, c.URLs(), c.Options(quorum.Options{}))
+	if err != nil {
+		t.Fatalf("quorum.Dial: %v", err)
+	}
+	defer l.Close()
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+}
+
+// BootstrappedLocker is Bootstrap, then Locker.
+func (c *Cluster) BootstrappedLocker(t testing.TB, opts quorum.Options) *quorum.Locker {
+	t.Helper()
+	c.Bootstrap(t)
+	return c.Locker(t, opts)
 }
 
 // FastForward moves every server's clock by d: keys with a TTL expire.
@@ -86,8 +145,8 @@ func IsLockKey(prefix, key string) bool {
 	return len(key) > len(prefix)+1 && key[:len(prefix)] == prefix && key[len(prefix)] == '{' && key[len(key)-1] == '}'
 }
 
-// Counter reads server i's fencing counter for name under prefix (0 if none).
-func (c *Cluster) Counter(ctx context.Context, i int, prefix, name string) string {
+// Counter reads server i's fencing counter for name under prefix ("" if none).
+func (c *Cluster) Counter(i int, prefix, name string) string {
 	v, _ := c.Servers[i].Get(prefix + "{" + name + "}:fence")
 	return v
 }

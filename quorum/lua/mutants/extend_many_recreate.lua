@@ -1,12 +1,13 @@
 -- MUTANT (extend-recreates), for tests only: extend_many.lua that sets expired keys again.
+-- Same KEYS and ARGV as extend_many.lua (KEYS[1] is the marker, which it ignores).
 local out = {}
-for i, key in ipairs(KEYS) do
-  local v = redis.call('GET', key)
-  if v == ARGV[i + 1] or v == false then
-    redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
-    out[i] = 1
+for i = 2, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v == ARGV[i + 2] or v == false then
+    redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', ARGV[1])
+    out[i - 1] = 1
   else
-    out[i] = 0
+    out[i - 1] = 0
   end
 end
 return out

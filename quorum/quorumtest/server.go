@@ -1,0 +1,156 @@
+package quorumtest
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/alicebob/miniredis/v2/server"
+)
+
+// Server is an in-process Redis server (miniredis) on 127.0.0.1 that behaves as redis-server
+// does where the lock depends on it: INFO tells a run_id, new at every start, so that the lock's
+// marker sees a restart. A test can also make the lock's scripts fail by name (FailScript) and
+// count their calls (ScriptCalls). It is safe for concurrent use.
+type Server struct {
+	*miniredis.Miniredis
+
+	mu      sync.Mutex
+	runID   string
+	names   map[string]string // script SHA1 → script name, learned from SCRIPT LOAD and EVAL
+	failing map[string]bool   // script names whose calls fail
+	calls   map[string]int    // script name → calls
+	before  func(name string) // called before each script call, or nil
+}
+
+// StartServer starts a Server on a free loopback port. Its keys expire only when its clock is
+// moved (FastForward), unless ClockTTL(true) makes them expire on the wall clock, as on a real
+// server (which costs a scan of every key at every command).
+func StartServer() (*Server, error) {
+	s := &Server{Miniredis: miniredis.NewMiniRedis(), names: map[string]string{}, failing: map[string]bool{}, calls: map[string]int{}}
+	if err := s.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("quorumtest: start miniredis: %w", err)
+	}
+	s.started()
+	return s, nil
+}
+
+// RunID returns the run_id the server tells now.
+func (s *Server) RunID() string { s.mu.Lock(); defer s.mu.Unlock(); return s.runID }
+
+// Restart stops the server and starts it again on the same port, as a new process (a new
+// run_id), with its data (as after a restart that reloaded its files) or empty (no persistence).
+func (s *Server) Restart(keepData bool) error {
+	s.Close()
+	if err := s.Miniredis.Restart(); err != nil {
+		return fmt.Errorf("quorumtest: restart miniredis: %w", err)
+	}
+	if !keepData {
+		s.FlushAll()
+	}
+	s.started()
+	return nil
+}
+
+// started draws a new run_id and installs the hook that answers INFO and watches scripts.
+func (s *Server) started() {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	s.mu.Lock()
+	s.runID = hex.EncodeToString(b[:])
+	s.mu.Unlock()
+	s.Server().SetPreHook(s.hook)
+}
+
+// FailScript makes every call of the lock's script name ("acquire", "extend", "extend_many",
+// "release", "state", "heal") fail with an error reply, without running, until turned off.
+func (s *Server) FailScript(name string, on bool) { s.mu.Lock(); s.failing[name] = on; s.mu.Unlock() }
+
+// BeforeScript makes the server call f with the script's name before it runs each call of
+// one of the lock's scripts (nil for none): a test can act at that moment, e.g. step a fake
+// clock as if the round trip took long. f must not call the server.
+func (s *Server) BeforeScript(f func(name string)) { s.mu.Lock(); s.before = f; s.mu.Unlock() }
+
+// ScriptCalls returns how many calls of the lock's script name reached the server; of every
+// script if name is "".
+func (s *Server) ScriptCalls(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if name != "" {
+		return s.calls[name]
+	}
+	total := 0
+	for _, n := range s.calls {
+		total += n
+	}
+	return total
+}
+
+// hook runs before every command: it answers INFO with a server section that has the run_id,
+// and counts or fails script calls.
+func (s *Server) hook(c *server.Peer, cmd string, args ...string) bool {
+	switch strings.ToUpper(cmd) {
+	case "INFO":
+		if len(args) == 0 || strings.EqualFold(args[0], "server") {
+			c.WriteBulk(fmt.Sprintf("# Server\r\nredis_version:7.0.0-miniredis\r\nrun_id:%s\r\n# Replication\r\nrole:master\r\nconnected_slaves:0\r\n", s.RunID()))
+			return true
+		}
+	case "SCRIPT":
+		if len(args) == 2 && strings.EqualFold(args[0], "LOAD") {
+			s.learn(args[1])
+		}
+	case "EVAL":
+		if len(args) > 0 {
+			return s.script(c, s.learn(args[0]))
+		}
+	case "EVALSHA":
+		if len(args) > 0 {
+			s.mu.Lock()
+			name := s.names[strings.ToLower(args[0])]
+			s.mu.Unlock()
+			return s.script(c, name)
+		}
+	}
+	return false
+}
+
+// scriptHeader matches the first line of a script file: "-- NAME.lua: what it does".
+var scriptHeader = regexp.MustCompile(`(?m)^-- (\w+)\.lua:`)
+
+// learn records the name of the script src (the first "-- NAME.lua:" header after the
+// marker prologue) by its SHA1, and returns it.
+func (s *Server) learn(src string) string {
+	sum := sha1.Sum([]byte(src))
+	name := ""
+	for _, m := range scriptHeader.FindAllStringSubmatch(src, -1) {
+		if m[1] != "marker" {
+			name = m[1]
+			break
+		}
+	}
+	s.mu.Lock()
+	s.names[hex.EncodeToString(sum[:])] = name
+	s.mu.Unlock()
+	return name
+}
+
+// script counts a call of the script name and fails it if asked; it reports whether the hook
+// answered.
+func (s *Server) script(c *server.Peer, name string) bool {
+	s.mu.Lock()
+	s.calls[name]++
+	fail, before := s.failing[name], s.before
+	s.mu.Unlock()
+	if before != nil {
+		before(name)
+	}
+	if fail {
+		c.WriteError("ERR quorumtest: injected failure of " + name)
+	}
+	return fail
+}
