@@ -46,7 +46,8 @@ func benchNodes(b *testing.B, kind string) []string {
 	return urls
 }
 
-// oursLocker dials ours over urls and takes one lock first, which bootstraps fresh nodes.
+// oursLocker dials ours over urls (fresh servers), brings them into service as a new
+// deployment and takes one lock first.
 func oursLocker(b *testing.B, urls []string) *quorum.Locker {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -56,6 +57,9 @@ func oursLocker(b *testing.B, urls []string) *quorum.Locker {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = l.Close() })
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		b.Fatal(err)
+	}
 	le, err := l.Acquire(ctx, "bootstrap")
 	if err != nil {
 		b.Fatal(err)

@@ -27,7 +27,6 @@ const holdSample = 100 * time.Millisecond
 // HoldConfig configures Hold. The zero value of every field but Nodes means its default.
 type HoldConfig struct {
 	// Nodes are the URLs of independent Redis servers; the Locker uses all of them. Required.
-	// Unlike quorum.Dial, Hold does not check that they are distinct servers.
 	Nodes []string
 	// Backend describes the nodes for the report; InProcess says they are miniredis servers in
 	// this process (their work then counts as the client's). As in Config.
@@ -108,7 +107,6 @@ type holder struct {
 	prefix string
 	runID  string
 	obs    *holdObserver
-	nodes  []*countingNode
 	l      *quorum.Locker
 	leases []*quorum.Lease // by index; nil where the acquisition failed
 	all    []int           // every node index, for INFO
@@ -138,7 +136,7 @@ func Hold(ctx context.Context, cfg HoldConfig) (HoldReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if err := h.open(); err != nil {
+	if err := h.open(ctx); err != nil {
 		return rep, err
 	}
 	start := time.Now()
@@ -163,36 +161,15 @@ func (h *holder) newReport(ctx context.Context) (HoldReport, error) {
 	return rep, nil
 }
 
-// open builds the Locker over counting wrappers of the nodes.
-func (h *holder) open() error {
+// open dials the Locker; its observer counts the auto-extender's batches per node.
+func (h *holder) open(ctx context.Context) error {
 	opts := quorum.Options{TTL: h.cfg.TTL, NodeTimeout: h.cfg.NodeTimeout, KeyPrefix: h.prefix, Observer: h.obs}
-	nodes := make([]quorum.Node, 0, len(h.cfg.Nodes))
-	for _, u := range h.cfg.Nodes {
-		rn, err := quorum.NewRedisNodeURL(u, opts)
-		if err != nil {
-			h.closeNodes()
-			return fmt.Errorf("bench: %w", err)
-		}
-		cn := newCountingNode(rn)
-		h.nodes = append(h.nodes, cn)
-		nodes = append(nodes, cn)
-	}
-	l, err := quorum.New(nodes, opts)
+	l, err := quorum.Dial(ctx, h.cfg.Nodes, opts)
 	if err != nil {
-		h.closeNodes()
 		return fmt.Errorf("bench: %w", err)
 	}
 	h.l = l
 	return nil
-}
-
-func (h *holder) closeNodes() error {
-	var errs []error
-	for _, n := range h.nodes {
-		errs = append(errs, n.Close())
-	}
-	h.nodes = nil
-	return errors.Join(errs...)
 }
 
 // run bootstraps, acquires, holds and checks. It leaves the releases to finish.
@@ -269,11 +246,14 @@ func (h *holder) run(ctx context.Context, rep *HoldReport) error {
 	return nil
 }
 
-// bootstrap takes and releases one lock first, so that fresh nodes are healed before the
+// bootstrap brings the prefix's nodes into service and takes and releases one lock before the
 // workers start (as Run does).
 func (h *holder) bootstrap(ctx context.Context) error {
 	bctx, cancel := context.WithTimeout(ctx, bootstrapTimeout)
 	defer cancel()
+	if err := freshDeployment(bctx, h.admin, h.l, h.prefix); err != nil {
+		return err
+	}
 	le, err := h.l.Acquire(bctx, h.runID+".bootstrap")
 	if err == nil {
 		err = le.Release(bctx)
@@ -397,7 +377,6 @@ func (h *holder) finish(ctx context.Context, rep *HoldReport) error {
 		h.release(ctx, rep)
 		errs = append(errs, h.l.Close())
 	}
-	errs = append(errs, h.closeNodes())
 	rep.NodeErrors = h.obs.nodeErrs.Load()
 	rep.FirstNodeError = h.obs.firstNodeError()
 	// Counting and deleting run even when ctx ended, so that a Ctrl-C leaves no keys behind.
@@ -491,26 +470,25 @@ func (h *holder) sample(ctx context.Context) (sample, error) {
 	return s, err
 }
 
-// callCounts returns the ExtendMany calls, leases sent and failed calls of every node.
+// callCounts returns the batched extension calls, leases sent and failed calls of every node.
 func (h *holder) callCounts() []callCount {
-	out := make([]callCount, len(h.nodes))
-	for i, n := range h.nodes {
-		out[i] = callCount{n.calls.Load(), n.leases.Load(), n.errs.Load()}
+	names := h.l.Nodes()
+	out := make([]callCount, len(names))
+	for i, name := range names {
+		b := h.obs.batch(name)
+		out[i] = callCount{b.calls.Load(), b.leases.Load(), b.errs.Load()}
 	}
 	return out
 }
 
-func (h *holder) measureCalls(on bool) {
-	for _, n := range h.nodes {
-		n.measuring.Store(on)
-	}
-}
+func (h *holder) measureCalls(on bool) { h.obs.measuring.Store(on) }
 
 // calls fills in the ExtendMany figures of the hold, between two callCounts.
 func (h *holder) calls(rep *HoldReport, before, after []callCount) {
 	var leases int64
-	rep.ExtendCallsPerNode = make([]int64, len(h.nodes))
-	for i := range h.nodes {
+	names := h.l.Nodes()
+	rep.ExtendCallsPerNode = make([]int64, len(names))
+	for i := range names {
 		calls := after[i].calls - before[i].calls
 		rep.ExtendCallsPerNode[i] = calls
 		rep.ExtendCalls += calls
@@ -521,10 +499,11 @@ func (h *holder) calls(rep *HoldReport, before, after []callCount) {
 		rep.LeasesPerCall = float64(leases) / float64(rep.ExtendCalls)
 	}
 	hist := newLatencyHist()
-	for _, n := range h.nodes {
-		n.mu.Lock()
-		hist.Merge(n.hist)
-		n.mu.Unlock()
+	for _, name := range names {
+		b := h.obs.batch(name)
+		b.mu.Lock()
+		hist.Merge(b.hist)
+		b.mu.Unlock()
 	}
 	if hist.TotalCount() > 0 {
 		rep.ExtendCallP50, rep.ExtendCallP99, _ = percentiles(hist)

@@ -13,44 +13,23 @@ import (
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
-// countingNode is a quorum.Node that counts its ExtendMany calls: the batches of the
-// Locker's auto-extender on this node.
-type countingNode struct {
-	quorum.Node
+// batchCounter counts the auto-extender's batches on one node (its extend_many calls), from
+// the Locker's events.
+type batchCounter struct {
 	calls, leases, errs atomic.Int64
-	measuring           atomic.Bool // record call latencies
 
 	mu   sync.Mutex
 	hist *hdrhistogram.Histogram // latency of the calls while measuring, in µs
 }
 
-func newCountingNode(n quorum.Node) *countingNode {
-	return &countingNode{Node: n, hist: newLatencyHist()}
-}
-
 func newLatencyHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMax, histDigits) }
-
-func (n *countingNode) ExtendMany(ctx context.Context, req quorum.ExtendManyRequest) ([]bool, error) {
-	t0 := time.Now()
-	ok, err := n.Node.ExtendMany(ctx, req)
-	d := time.Since(t0)
-	n.calls.Add(1)
-	n.leases.Add(int64(len(req.Locks)))
-	if err != nil {
-		n.errs.Add(1)
-	}
-	if n.measuring.Load() {
-		n.mu.Lock()
-		_ = n.hist.RecordValue(max(int64(d/time.Microsecond), histMin))
-		n.mu.Unlock()
-	}
-	return ok, err
-}
 
 // holdObserver counts the events of the Locker that Hold watches. Observe is cheap: atomics,
 // and a mutex only for the first error of each kind.
 type holdObserver struct {
 	extendOK, extendFailed, lost, nodeErrs atomic.Int64
+	batches                                sync.Map    // node name → *batchCounter
+	measuring                              atomic.Bool // record batch latencies
 
 	mu                           sync.Mutex
 	firstExtend, firstLost, node error
@@ -70,6 +49,7 @@ func (o *holdObserver) Observe(e quorum.Event) {
 		o.lost.Add(1)
 		first = &o.firstLost
 	case quorum.EventNode:
+		o.countBatch(e)
 		if e.Err == nil {
 			return
 		}
@@ -83,6 +63,34 @@ func (o *holdObserver) Observe(e quorum.Event) {
 		*first = e.Err
 	}
 	o.mu.Unlock()
+}
+
+// countBatch counts an auto-extension batch on one node, or its failure.
+func (o *holdObserver) countBatch(e quorum.Event) {
+	if e.Op != "extend" || e.Batch == 0 && e.Err == nil {
+		return
+	}
+	b := o.batch(e.Node)
+	b.calls.Add(1)
+	b.leases.Add(int64(e.Batch))
+	if e.Err != nil {
+		b.errs.Add(1)
+		return
+	}
+	if o.measuring.Load() {
+		b.mu.Lock()
+		_ = b.hist.RecordValue(max(int64(e.Duration/time.Microsecond), histMin))
+		b.mu.Unlock()
+	}
+}
+
+// batch returns the counter of node.
+func (o *holdObserver) batch(node string) *batchCounter {
+	if b, ok := o.batches.Load(node); ok {
+		return b.(*batchCounter)
+	}
+	b, _ := o.batches.LoadOrStore(node, &batchCounter{hist: newLatencyHist()})
+	return b.(*batchCounter)
 }
 
 type extendCounts struct{ ok, failed int64 }

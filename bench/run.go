@@ -142,15 +142,18 @@ func (r *runner) skip(sc Scenario) string {
 	return ""
 }
 
-// bootstrap takes and releases one lock of ours on every node, so that fresh nodes are healed
-// (package quorum refuses grants on a node without a marker until a round finds every node
-// fresh) before scenarios that leave a node out.
+// bootstrap brings our prefix's nodes into service (a new deployment: package quorum refuses
+// grants on nodes without lock state until an operator does so) and takes and releases one
+// lock of ours on every node, before scenarios that leave a node out.
 func (r *runner) bootstrap(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, bootstrapTimeout)
 	defer cancel()
 	l, err := quorum.Dial(ctx, r.cfg.Nodes, quorum.Options{KeyPrefix: r.prefix(Ours)})
 	if err != nil {
 		return fmt.Errorf("bench: bootstrap: %w", err)
+	}
+	if err := freshDeployment(ctx, r.admin, l, r.prefix(Ours)); err != nil {
+		return errors.Join(err, l.Close())
 	}
 	le, err := l.Acquire(ctx, r.runID+".bootstrap")
 	if err == nil {
