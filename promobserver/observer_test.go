@@ -19,17 +19,17 @@ func TestMetricsFollowALocker(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	obs := promobserver.New(reg)
 	c := quorumtest.NewCluster(t, 3)
-	l := c.Locker(t, quorum.Options{Observer: obs})
+	l := c.BootstrappedLocker(t, quorum.Options{Observer: obs})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	le, err := l.Acquire(ctx, "job") // the first attempt meets new nodes: unavailable, then granted
+	le, err := l.Acquire(ctx, "job")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.TryAcquire(ctx, "job"); !errors.Is(err, quorum.ErrNotAcquired) {
 		t.Fatalf("second TryAcquire: %v", err)
 	}
-	c.Nodes[0].SetFail(true)
+	c.Faults[0].SetFail(true)
 	if err := le.Extend(ctx); err != nil {
 		t.Fatal(err)
 	}

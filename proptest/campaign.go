@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
+
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
-	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // CampaignConfig configures a campaign. The zero value of every field means its default.
@@ -29,7 +30,7 @@ type CampaignConfig struct {
 	Nodes int
 	// Mutant runs every scenario with this mutant enabled (needs the build tag
 	// quorumlock_mutants). Empty for the correct protocol.
-	Mutant quorum.Mutant
+	Mutant mutants.Mutant
 	// RealRedis runs every scenario on redis-server processes started for it (redis-server
 	// must be on PATH) instead of in-process miniredis servers.
 	RealRedis bool
@@ -87,10 +88,10 @@ func (c CampaignConfig) validate() error {
 	if c.Nodes < 0 || c.Nodes > 7 {
 		bad("Nodes is %d, must be in 0..7", c.Nodes)
 	}
-	if c.Mutant != "" && !slices.Contains(quorum.AllMutants, c.Mutant) {
+	if c.Mutant != "" && !slices.Contains(mutants.All, c.Mutant) {
 		bad("Mutant: no mutant %q", c.Mutant)
 	}
-	if c.Mutant != "" && !quorum.MutantsAvailable {
+	if c.Mutant != "" && !mutants.Available() {
 		bad("Mutant %q needs a build with the tag quorumlock_mutants", c.Mutant)
 	}
 	if c.Against != "" && c.Against != PeerRedsync {

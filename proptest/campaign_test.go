@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
+
 	"github.com/quorumlock/quorumlock/internal/redisproc"
 	"github.com/quorumlock/quorumlock/proptest"
-	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // envInt reads a positive integer from the environment, or returns def.
@@ -35,7 +36,7 @@ func TestCampaign(t *testing.T) {
 	if testing.Short() {
 		runs = max(runs/10, 8)
 	}
-	if quorum.MutantsAvailable {
+	if mutants.Available() {
 		runs = max(runs/4, 8) // the build with mutants is checked for teeth; the default build runs it all
 	}
 	seed := envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1)
@@ -72,8 +73,8 @@ func TestCampaignConfig(t *testing.T) {
 			t.Errorf("Campaign(%+v) ran", cfg)
 		}
 	}
-	if !quorum.MutantsAvailable {
-		if _, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{Mutant: quorum.MutantNoDrift}); err == nil {
+	if !mutants.Available() {
+		if _, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{Mutant: mutants.NoDrift}); err == nil {
 			t.Error("a campaign with a mutant ran in a build without mutants")
 		}
 	}

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 )
 
 // MutantResult is what a campaign with one mutant enabled found: whether a property caught it,
 // which, and after how many scenarios.
 type MutantResult struct {
-	Mutant    quorum.Mutant
+	Mutant    mutants.Mutant
 	Caught    bool
 	By        []Property    // the properties the first failing history breached
 	AfterRuns int           // scenarios run when it was caught, itself included
@@ -31,9 +31,9 @@ func (m MutantResult) String() string {
 // CatchMutants runs one campaign per mutant, each with cfg (Runs is the budget) and that mutant
 // enabled, without shrinking, and reports what caught each. done, if not nil, is called after
 // each mutant. It needs a build with the tag quorumlock_mutants.
-func CatchMutants(ctx context.Context, cfg CampaignConfig, mutants []quorum.Mutant, done func(MutantResult)) ([]MutantResult, error) {
+func CatchMutants(ctx context.Context, cfg CampaignConfig, list []mutants.Mutant, done func(MutantResult)) ([]MutantResult, error) {
 	var out []MutantResult
-	for _, m := range mutants {
+	for _, m := range list {
 		c := cfg
 		c.Mutant, c.MaxShrinks, c.Progress = m, -1, nil
 		rep, err := Campaign(ctx, c)

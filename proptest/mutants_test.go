@@ -6,8 +6,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
+
 	"github.com/quorumlock/quorumlock/proptest"
-	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // TestCampaignCatchesEveryMutant: with each mutant of package quorum enabled, the campaign finds
@@ -15,7 +16,7 @@ import (
 // by default), and says which property caught it.
 func TestCampaignCatchesEveryMutant(t *testing.T) {
 	budget := envInt(t, "QUORUMLOCK_MUTANT_RUNS", 120)
-	for _, m := range quorum.AllMutants {
+	for _, m := range mutants.All {
 		t.Run(string(m), func(t *testing.T) {
 			rep, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{
 				Seed: envInt(t, "QUORUMLOCK_CAMPAIGN_SEED", 1), Runs: int(budget), Mutant: m, MaxShrinks: -1,
@@ -37,7 +38,7 @@ func TestCampaignCatchesEveryMutant(t *testing.T) {
 // still does, and the report prints the seed and the shrunk scenario.
 func TestFailingScenarioShrinks(t *testing.T) {
 	rep, err := proptest.Campaign(context.Background(), proptest.CampaignConfig{
-		Seed: 1, Runs: 60, Mutant: quorum.MutantBlindRelease, MaxShrinks: 4, Parallel: 4})
+		Seed: 1, Runs: 60, Mutant: mutants.BlindRelease, MaxShrinks: 4, Parallel: 4})
 	if err != nil {
 		t.Fatalf("campaign: %v", err)
 	}

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/go-redsync/redsync/v4"
+	rsredis "github.com/go-redsync/redsync/v4/redis"
+	"github.com/go-redsync/redsync/v4/redis/goredis/v9"
 	"github.com/quorumlock/quorumlock/fencing"
+	"github.com/redis/go-redis/v9"
 )
 
 // The peer: go-redsync/redsync v4 with the scenario's settings, so that both libraries meet the
@@ -30,17 +33,30 @@ import (
 //     "false", and assumes the lease lost. That only shortens the intervals checked.
 type redsyncLib struct {
 	rs          *redsync.Redsync
+	clients     []*redis.Client // one per server, through the faults
 	opts        []redsync.Option
 	nodeTimeout time.Duration
 }
 
 var _ lockLib = (*redsyncLib)(nil)
 
-// newRedsync returns a redsync client over a new view of the cluster.
+// newRedsync returns a redsync client with connections of its own to every server, each through
+// the server's faults (redsync's goredis/v9 adapter over go-redis, with its defaults as in
+// redsync's examples, but for context deadlines: see cluster.redisClient).
 func (r *runner) newRedsync(id int) (lockLib, error) {
 	s := r.s
+	if r.cfg.Mutant != "" {
+		return nil, errNoPeerMutants
+	}
+	clients := make([]*redis.Client, r.c.srv.len())
+	pools := make([]rsredis.Pool, len(clients))
+	for i := range clients {
+		clients[i] = r.c.redisClient(i, id)
+		pools[i] = goredis.NewPool(clients[i])
+	}
 	return &redsyncLib{
-		rs: redsync.New(r.c.redsyncView(id)...),
+		rs:      redsync.New(pools...),
+		clients: clients,
 		opts: []redsync.Option{
 			redsync.WithExpiry(s.TTL),
 			redsync.WithDriftFactor(s.DriftFactor),
@@ -76,9 +92,15 @@ func (l *redsyncLib) acquire(ctx context.Context, name string) (lockLease, int, 
 	}
 }
 
-// close has nothing to wait for: redsync runs nothing between calls. Its connections close with
-// the cluster, after the barrier.
-func (l *redsyncLib) close() error { return nil }
+// close closes the connections; redsync runs nothing between calls. Commands whose callers gave
+// up still run on the servers before they close their side (see cluster.barrier).
+func (l *redsyncLib) close() error {
+	var errs []error
+	for _, c := range l.clients {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // redsyncLease is one grant of a redsync Mutex. Done closes at Until, on Release, or when an
 // Extend fails.

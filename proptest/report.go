@@ -5,20 +5,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 )
 
 // Report summarises a campaign.
 type Report struct {
 	Seed       int64
-	Mutant     quorum.Mutant // "" for the correct protocol
-	RealRedis  bool          // nodes were redis-server processes, not in-process servers
-	Backend    string        // what the nodes were, in words
-	Runs       int           // scenarios asked for; 0 for no limit
-	Duration   time.Duration // time asked for; 0 for no limit
-	Scenarios  int           // scenarios run, shrink re-runs not counted
-	ShrinkRuns int           // runs of shrunk scenarios
-	Operations int           // recorded operations other than faults
+	Mutant     mutants.Mutant // "" for the correct protocol
+	RealRedis  bool           // nodes were redis-server processes, not in-process servers
+	Backend    string         // what the nodes were, in words
+	Runs       int            // scenarios asked for; 0 for no limit
+	Duration   time.Duration  // time asked for; 0 for no limit
+	Scenarios  int            // scenarios run, shrink re-runs not counted
+	ShrinkRuns int            // runs of shrunk scenarios
+	Operations int            // recorded operations other than faults
 	Faults     map[FaultKind]int
 	Families   map[string]int
 	Violations map[Property]int // histories that breached the property where it is claimed

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
@@ -15,7 +15,7 @@ import (
 type RunConfig struct {
 	// Mutant is enabled on every Locker, and on every node for the node-script mutants, when
 	// the build has the tag quorumlock_mutants. Empty for the correct protocol.
-	Mutant quorum.Mutant
+	Mutant mutants.Mutant
 	// RealRedis runs the nodes as redis-server processes (redis-server must be on PATH),
 	// started for the run and killed after it. Default: in-process miniredis servers.
 	RealRedis bool
@@ -44,7 +44,7 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("proptest: %w", err)
 	}
-	if cfg.Mutant != "" && !slices.Contains(quorum.AllMutants, cfg.Mutant) {
+	if cfg.Mutant != "" && !mutants.Valid(cfg.Mutant) {
 		return nil, fmt.Errorf("proptest: no mutant %q", cfg.Mutant)
 	}
 	if cfg.Against != "" && (cfg.Against != PeerRedsync || cfg.Mutant != "") {
@@ -60,11 +60,11 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 	}
 	defer c.close()
 	r := &runner{s: s, cfg: cfg, c: c}
-	lockers, err := r.lockers(s.Clients)
+	lockers, err := r.lockers(ctx, s.Clients)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.warmUp(ctx, lockers[0].l); err != nil {
+	if err := r.bootstrap(ctx, lockers[0].l); err != nil {
 		return nil, errors.Join(err, closeAll(lockers))
 	}
 	rec := newRecorder()
@@ -112,10 +112,10 @@ func (r *runner) workload(ctx context.Context, clients []*client, stores []*stor
 }
 
 // lockers returns n clients, each with its own lock library over its own view of the cluster.
-func (r *runner) lockers(n int) ([]*client, error) {
+func (r *runner) lockers(ctx context.Context, n int) ([]*client, error) {
 	var out []*client
 	for i := range n {
-		cl, err := r.newClient(i)
+		cl, err := r.newClient(ctx, i)
 		if err != nil {
 			return nil, errors.Join(err, closeAll(out))
 		}
@@ -124,13 +124,13 @@ func (r *runner) lockers(n int) ([]*client, error) {
 	return out, nil
 }
 
-func (r *runner) newClient(id int) (*client, error) {
+func (r *runner) newClient(ctx context.Context, id int) (*client, error) {
 	var lib lockLib
 	var err error
 	if r.cfg.Against == PeerRedsync {
 		lib, err = r.newRedsync(id)
 	} else {
-		lib, err = r.newQuorum(id)
+		lib, err = r.newQuorum(ctx, id)
 	}
 	if err != nil {
 		return nil, err
@@ -138,12 +138,9 @@ func (r *runner) newClient(id int) (*client, error) {
 	return &client{id: id, s: r.s, l: lib}, nil
 }
 
-// newQuorum returns our Locker over client id's new view of the cluster.
-func (r *runner) newQuorum(id int) (lockLib, error) {
-	nodes, err := r.c.view(id)
-	if err != nil {
-		return nil, err
-	}
+// newQuorum returns our Locker, dialled as quorum.Dial dials in production, with connections of
+// its own to every server through the faults.
+func (r *runner) newQuorum(ctx context.Context, id int) (lockLib, error) {
 	obs := &attemptObserver{}
 	wall := newWallClock()
 	if r.walls == nil {
@@ -159,40 +156,50 @@ func (r *runner) newQuorum(id int) (lockLib, error) {
 		RetryDelayMin: 2 * time.Millisecond, // the workload's clients contend hard
 		RetryDelayMax: 12 * time.Millisecond,
 		Observer:      obs,
+		Dialer:        r.c.dialer(id),
 	}
 	if id == ProbeClient { // the probe retries as a client with the defaults would
 		opts.RetryDelayMin, opts.RetryDelayMax = 0, 0
 	}
-	l, err := quorum.New(nodes, opts)
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	l, err := quorum.Dial(dctx, r.c.urls(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("proptest: %w", err)
 	}
 	if r.cfg.Mutant != "" {
-		if err := quorum.EnableMutant(l, r.cfg.Mutant); err != nil {
+		if err := mutants.On(l, r.cfg.Mutant); err != nil {
 			return nil, errors.Join(err, l.Close())
 		}
 	}
 	return &quorumLib{l: l, obs: obs}, nil
 }
 
-// warmUp takes and releases another lock once, so that the new deployment's nodes are
-// bootstrapped before the workload starts, and waits for the bootstrap heals.
-func (r *runner) warmUp(ctx context.Context, l lockLib) error {
+// dialTimeout bounds a client's Dial: it reads every server's run_id.
+const dialTimeout = 10 * time.Second
+
+// bootstrap brings the new cluster into service, as an operator does for a new deployment
+// (quorum.Locker.Heal with NewDeployment), and takes and releases another lock once.
+func (r *runner) bootstrap(ctx context.Context, l lockLib) error {
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
+	if ql, ok := l.(*quorumLib); ok {
+		if _, err := ql.l.Heal(wctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+			return fmt.Errorf("proptest: bring the nodes into service: %w", err)
+		}
+	}
 	le, _, err := l.acquire(wctx, "warm-up")
 	if err != nil {
 		return fmt.Errorf("proptest: warm-up: %w", err)
 	}
 	_ = le.release(wctx) // a key it misses expires; only the workload's lock is checked
-	r.c.waitHealthy(time.Second)
 	return nil
 }
 
 // probe checks liveness once every fault has healed and every client has closed: a fresh
 // client must be granted the lock within LivenessBound, and makes one fenced update.
 func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) error {
-	p, err := r.newClient(ProbeClient)
+	p, err := r.newClient(ctx, ProbeClient)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
+
 	"github.com/quorumlock/quorumlock/proptest"
-	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // checkConfig holds the check command's flags.
@@ -76,7 +77,7 @@ func parseCheck(args []string, stderr io.Writer) (checkConfig, error) {
 	fs.IntVar(&c.Parallel, "parallel", 0, "scenarios at once (0: three per CPU, at most 8)")
 	fs.IntVar(&c.MaxShrinks, "shrinks", 10, "shrink steps for a failing scenario (-1: none)")
 	fs.Func("mutant", "run the campaign with this one `MUTANT` enabled (build tag quorumlock_mutants)", func(v string) error {
-		c.Mutant = quorum.Mutant(v)
+		c.Mutant = mutants.Mutant(v)
 		return nil
 	})
 	fs.StringVar(&c.Against, "against", "", "also run every scenario against this peer library: redsync")
@@ -132,10 +133,10 @@ func (cfg *checkConfig) validate() error {
 		return fmt.Errorf("check: --against %q: the only peer is redsync", c.Against)
 	case cfg.mutantRuns < 1:
 		return fmt.Errorf("check: --mutant-runs %d: want 1 or more", cfg.mutantRuns)
-	case (cfg.mutants || c.Mutant != "") && !quorum.MutantsAvailable:
+	case (cfg.mutants || c.Mutant != "") && !mutants.Available():
 		return errors.New("check: --mutants, --mutant: this build has no mutants; build with -tags quorumlock_mutants")
-	case c.Mutant != "" && !slices.Contains(quorum.AllMutants, c.Mutant):
-		return fmt.Errorf("check: --mutant %q: no such mutant (have %v)", c.Mutant, quorum.AllMutants)
+	case c.Mutant != "" && !slices.Contains(mutants.All, c.Mutant):
+		return fmt.Errorf("check: --mutant %q: no such mutant (have %v)", c.Mutant, mutants.All)
 	case cfg.report != "" && !strings.HasSuffix(cfg.report, ".md") && !strings.HasSuffix(cfg.report, ".json"):
 		return fmt.Errorf("check: --report %q: want a file name ending in .md or .json", cfg.report)
 	}

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
+
 	"github.com/alicebob/miniredis/v2"
-	"github.com/quorumlock/quorumlock/quorum"
 )
 
 func TestParseCheckRejects(t *testing.T) {
@@ -30,7 +31,7 @@ func TestParseCheckRejects(t *testing.T) {
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--against", "etcd"}, `--against "etcd"`},
 	}
-	if !quorum.MutantsAvailable {
+	if !mutants.Available() {
 		tests = append(tests, struct {
 			args []string
 			want string

@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quorumlock/quorumlock/internal/mutants"
+
 	"github.com/quorumlock/quorumlock/proptest"
-	"github.com/quorumlock/quorumlock/quorum"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -36,7 +37,7 @@ func campaign(ctx context.Context, cfg checkConfig, stdout, stderr io.Writer) in
 	fmt.Fprint(stdout, rep)
 	out := checkReport{Campaign: rep}
 	if err == nil && cfg.mutants {
-		out.Mutants, err = mutants(ctx, cfg, stdout)
+		out.Mutants, err = runMutants(ctx, cfg, stdout)
 	}
 	if werr := writeCheckReport(cfg.report, out); werr != nil {
 		fmt.Fprintln(stderr, "quorumlock check:", werr)
@@ -61,12 +62,12 @@ type quietLogger struct{}
 
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
-// mutants runs a campaign per mutant and prints what caught each.
-func mutants(ctx context.Context, cfg checkConfig, stdout io.Writer) ([]proptest.MutantResult, error) {
+// runMutants runs a campaign per mutant and prints what caught each.
+func runMutants(ctx context.Context, cfg checkConfig, stdout io.Writer) ([]proptest.MutantResult, error) {
 	c := cfg.campaign
 	c.Runs, c.Duration = cfg.mutantRuns, 0
 	fmt.Fprintf(stdout, "mutants (budget %d scenarios each):\n", c.Runs)
-	return proptest.CatchMutants(ctx, c, quorum.AllMutants, func(r proptest.MutantResult) {
+	return proptest.CatchMutants(ctx, c, mutants.All, func(r proptest.MutantResult) {
 		fmt.Fprintf(stdout, "  %v, %v\n", r, r.Elapsed.Round(time.Millisecond))
 	})
 }

@@ -109,6 +109,7 @@ func (c *conn) flush() {
 // arrives while the node loses the client's replies resets the connection; once the
 // application's side is shut, the bytes are discarded.
 func (c *conn) pump() {
+	defer c.node.closed()
 	defer c.server.Close()
 	buf := make([]byte, 32<<10)
 	for {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/quorumlock/quorumlock/internal/faultnet"
@@ -51,5 +52,33 @@ func TestDialerRefusesUnknownAddress(t *testing.T) {
 			_ = nc.Close()
 		}
 		t.Fatalf("Node dial of another address: %v, want ErrUnknownAddr", err)
+	}
+}
+
+// TestOpenCountsServerSides: Open counts a connection until the server has closed its side,
+// which it does after running what the client sent before closing.
+func TestOpenCountsServerSides(t *testing.T) {
+	s := miniredis.RunT(t)
+	var nw faultnet.Network
+	n := nw.Add(s.Addr())
+	c, err := nw.Dialer(1)(context.Background(), "tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Open() != 1 {
+		t.Fatalf("Open = %d with one connection, want 1", n.Open())
+	}
+	n.Stall()
+	if _, err := c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Close()
+	n.Resume()
+	deadline := time.Now().Add(5 * time.Second)
+	for n.Open() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if v, _ := s.Get("k"); n.Open() != 0 || v != "v" {
+		t.Fatalf("Open = %d, k = %q after close: want 0, and the write run", n.Open(), v)
 	}
 }

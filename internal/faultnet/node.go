@@ -22,6 +22,7 @@ type Node struct {
 	cutReq  map[int]int // per client: Cuts that lose its requests
 	cutRepl map[int]int // per client: Cuts that lose the replies to it
 	conns   map[*conn]struct{}
+	open    int // connections whose server side is still open
 }
 
 // NewNode returns a Node, without faults, for the server at addr (host:port), which its
@@ -64,6 +65,7 @@ func (n *Node) dial(ctx context.Context, client int, network string) (net.Conn, 
 	c := newConn(n, client, nc)
 	n.mu.Lock()
 	n.conns[c] = struct{}{}
+	n.open++
 	n.mu.Unlock()
 	c.start()
 	return c, nil
@@ -106,6 +108,14 @@ func (n *Node) SetLoseReplies(on bool) { n.mu.Lock(); n.lose = on; n.mu.Unlock()
 // SetDelay makes every write accepted from now on reach the server d later, in order; 0 for
 // none. Writes accepted before keep the delay they had.
 func (n *Node) SetDelay(d time.Duration) { n.mu.Lock(); n.delay = d; n.mu.Unlock() }
+
+// Open returns how many connections to the server are still open on the server's side. Once
+// every client has closed its connections, Open drops to zero when the server has read and run
+// everything they sent (it closes its side after their end): a barrier for tests.
+func (n *Node) Open() int { n.mu.Lock(); defer n.mu.Unlock(); return n.open }
+
+// closed counts a connection whose server side has closed.
+func (n *Node) closed() { n.mu.Lock(); n.open--; n.mu.Unlock() }
 
 // forget drops a connection whose bytes have all been written.
 func (n *Node) forget(c *conn) {
