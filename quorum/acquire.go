@@ -1,10 +1,10 @@
 package quorum
 
 import (
-	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 
 	"github.com/quorumlock/quorumlock/fencing"
 )

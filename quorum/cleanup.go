@@ -1,9 +1,9 @@
 package quorum
 
 import (
-	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
 	"errors"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"slices"
 	"sync"
 	"sync/atomic"

@@ -1,8 +1,8 @@
 package quorum
 
 import (
-	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"sync"
 	"time"
 

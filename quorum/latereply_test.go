@@ -65,7 +65,7 @@ func TestLateAmnesicReplyDoesNotHeal(t *testing.T) {
 	ctx := context.Background()
 	c.Servers[0].FlushAll()
 	_ = mustAcquire(t, l, "first-contact").Release(ctx) // node 0 finds itself amnesic
-	c.Servers[0].SetTime(time.Now().Add(time.Hour))      // its quarantine has passed
+	c.Servers[0].SetTime(time.Now().Add(time.Hour))     // its quarantine has passed
 	c.Faults[0].Stall()
 	seen = make(firstGrant)
 	l2 := c.Locker(t, quorum.Options{Clock: clk, NodeTimeout: 2 * time.Second, Observer: seen})

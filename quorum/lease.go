@@ -1,9 +1,9 @@
 package quorum
 
 import (
-	"github.com/quorumlock/quorumlock/internal/mutants"
 	"context"
 	"fmt"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 	"sync"
 	"time"
 

@@ -53,10 +53,14 @@ func blindScripts() map[string]script {
 func init() { mutants.Enable = enable }
 
 // lockerMutants holds the mutants a Locker runs with.
-type lockerMutants struct{ on atomic.Pointer[[]mutants.Mutant] }
+type lockerMutants struct {
+	on atomic.Pointer[[]mutants.Mutant]
+}
 
 // nodeMutants holds the node-script mutant a node's scripts run with.
-type nodeMutants struct{ on atomic.Pointer[mutants.Mutant] }
+type nodeMutants struct {
+	on atomic.Pointer[mutants.Mutant]
+}
 
 // enable makes locker (a *Locker) break rule m from now on; a node-script mutant is set on
 // every node of the Locker.
