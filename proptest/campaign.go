@@ -253,7 +253,7 @@ func withNodes(s Scenario, n int) Scenario {
 		if !f.onClient() && len(g.Nodes) == 0 {
 			continue
 		}
-		if f.losesData() && len(Scenario{N: n, Faults: append(t.Faults, g)}.lostNodes()) > minority(n) {
+		if f.forgets() && len(Scenario{N: n, Faults: append(t.Faults, g)}.lostNodes()) > minority(n) {
 			continue
 		}
 		t.Faults = append(t.Faults, g)

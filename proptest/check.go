@@ -26,11 +26,12 @@ const (
 	PropLiveness         Property = "liveness"           // after healing, a fresh client is granted in time
 	PropLeftover         Property = "leftover-keys"      // no lock key is left once every client closed
 	PropLatency          Property = "latency"            // a stalled minority does not slow a grant to NodeTimeout
+	PropPanicRelease     Property = "panic-release"      // a Do whose function panics has released its lease when the panic arrives
 )
 
 // AllProperties lists every property, in report order.
 var AllProperties = []Property{PropTokenUnique, PropTokenOrder, PropFenceOrder, PropLostUpdate,
-	PropLinearizable, PropExclusion, PropExtendContinuity, PropLiveness, PropLeftover, PropLatency}
+	PropLinearizable, PropExclusion, PropExtendContinuity, PropLiveness, PropLeftover, PropLatency, PropPanicRelease}
 
 // Violation is one breach of a property.
 type Violation struct {
@@ -96,6 +97,7 @@ func Check(h *History) Result {
 	}
 	vs = append(vs, checkLeftovers(h)...)
 	vs = append(vs, checkLatency(h)...)
+	vs = append(vs, checkPanics(h)...)
 	return Result{Violations: vs, NotApplicable: NotApplicable(h.Against)}
 }
 
@@ -250,6 +252,21 @@ func checkContinuity(ls []lease) []Violation {
 						"%v was extended at [%v, %v], after %v had been granted", a, e.Invoke, e.Complete, b)})
 				}
 			}
+		}
+	}
+	return vs
+}
+
+// checkPanics verifies that every Do whose function panicked (a panic its caller recovers, as
+// net/http does) had released its lease by the time the panic reached the caller: the lock is
+// free for others at once, not held and extended until the Locker closes.
+func checkPanics(h *History) []Violation {
+	var vs []Violation
+	for _, o := range h.ops(OpPanic) {
+		if !o.OK {
+			vs = append(vs, Violation{Property: PropPanicRelease, Detail: fmt.Sprintf(
+				"client %d's Do panicked at %v holding token %d, and its lease was still held when the panic arrived: %s",
+				o.Client, o.Complete, o.Token, o.Err)})
 		}
 	}
 	return vs

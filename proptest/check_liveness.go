@@ -36,12 +36,14 @@ func checkLiveness(h *History) []Violation {
 // every client's Locker has closed (which waits for clean-ups in flight): every lease was
 // released, and every failed attempt cleaned up after itself (docs/PROTOCOL.md §8). A node that
 // failed requests or delayed them may have refused a release or a clean-up that did reach the
-// others, and a node that was down (restart) or cut off from a client's requests (partition)
-// missed them, so its keys are excused: they expire within a TTL.
+// others; a node that was down (restart, rollback) missed them; and a node whose replies were
+// lost, or that was cut off from a client, reset that client's connection, which loses the
+// requests still queued on it. Their keys are excused: they expire within a TTL.
 func checkLeftovers(h *History) []Violation {
+	excusing := []FaultKind{FaultFail, FaultDelay, FaultRestart, FaultRollback, FaultPartition, FaultLoseReplies, FaultSlowLink}
 	var excused []int
 	for _, f := range h.Scenario.Faults {
-		if f.Kind == FaultFail || f.Kind == FaultDelay || f.Kind == FaultRestart || f.Kind == FaultPartition && f.Cut != CutReplies {
+		if slices.Contains(excusing, f.Kind) {
 			excused = append(excused, f.Nodes...)
 		}
 	}
@@ -104,13 +106,14 @@ func checkLatency(h *History) []Violation {
 // to decide without the stalled ones: no delay, failure, lost replies, partition or restart in
 // force, and no node forgetful since a data loss.
 func stalledMinority(s Scenario, faults []Op, from, to time.Duration) bool {
-	unavailable := []FaultKind{FaultDelay, FaultFail, FaultLoseReplies, FaultPartition, FaultRestart}
+	unavailable := []FaultKind{FaultDelay, FaultFail, FaultLoseReplies, FaultPartition, FaultRestart, FaultRollback,
+		FaultSlowLink, FaultFreeze}
 	covered := false
 	var stalled []int
 	for _, o := range faults {
 		overlaps := o.Invoke <= to && o.Complete >= from
 		switch {
-		case o.Fault.losesData() && o.Invoke <= to:
+		case o.Fault.forgets() && o.Invoke <= to:
 			return false // a forgetful node refuses grants until healed, after its fault ended
 		case !overlaps:
 		case slices.Contains(unavailable, o.Fault.Kind):

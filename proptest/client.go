@@ -2,9 +2,12 @@ package proptest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // resourceName is the name of lock res of a run: "resource" for the first, which every run
@@ -46,7 +49,17 @@ func (c *client) run(ctx context.Context) {
 			case <-ctx.Done():
 			}
 		}
+		c.quiet(ctx)
 		c.update(ctx, k, c.plan(k))
+	}
+}
+
+// quiet waits for the end of the scenario's quiet window if it is in it: an idle deployment,
+// whose nodes nothing calls.
+func (c *client) quiet(ctx context.Context) {
+	now, s := c.rec.now(), c.s
+	if s.QuietFor > 0 && now >= s.QuietAt && now < s.QuietAt+s.QuietFor {
+		sleep(ctx, s.QuietAt+s.QuietFor-now)
 	}
 }
 
@@ -61,6 +74,7 @@ type updatePlan struct {
 	hold   time.Duration // pause before the write, within validity
 	expire bool          // hold until the lease ends locally instead
 	extend bool          // extend once before the write
+	panic  bool          // run in Locker.Do, whose function panics instead of writing
 	res    int           // the lock and store it updates
 }
 
@@ -72,12 +86,17 @@ func (c *client) plan(k int) updatePlan {
 		expire: r.IntN(100) < c.s.ExpirePct,
 		extend: r.IntN(100) < c.s.ExtendPct,
 		res:    r.IntN(c.s.names()),
+		panic:  r.IntN(100) < c.s.PanicPct,
 	}
 }
 
 // update performs one fenced read-modify-write under the lock. It writes even when the lease
 // has ended meanwhile, as a client that checked before a pause would: the fence must refuse it.
 func (c *client) update(ctx context.Context, k int, p updatePlan) {
+	if q, ok := c.l.(*quorumLib); ok && p.panic {
+		c.panicInDo(ctx, q, p.res)
+		return
+	}
 	st := c.stores[p.res]
 	le, lease := c.acquire(ctx, p.res)
 	if le == nil {
@@ -165,4 +184,37 @@ func (c *client) release(le lockLease, lease, res int) {
 		op.Err = err.Error()
 	}
 	c.rec.add(op)
+}
+
+// panicInDo runs one Locker.Do whose function panics once granted; the client recovers the
+// panic, as net/http does, and records the grant, its release, and whether the lease was
+// released by the time the panic reached it.
+func (c *client) panicInDo(ctx context.Context, q *quorumLib, res int) {
+	actx, cancel := context.WithTimeout(ctx, c.wait)
+	defer cancel()
+	acq := Op{Client: c.id, Kind: OpAcquire, Invoke: c.rec.now(), Res: res}
+	le, err := q.doPanic(actx, resourceName(res), func() { acq.Complete = c.rec.now() })
+	if le == nil {
+		acq.Complete, acq.Err = c.rec.now(), fmt.Sprint(err)
+		c.rec.add(acq)
+		return
+	}
+	acq.OK, acq.Token, acq.Lease = true, le.Token(), c.rec.newLease()
+	acq.ValidUntil = c.rec.offset(le.ValidUntil())
+	c.rec.add(acq)
+	now := c.rec.now()
+	released := errors.Is(le.Err(), quorum.ErrReleased)
+	p := Op{Client: c.id, Kind: OpPanic, Lease: acq.Lease, Token: le.Token(), Invoke: acq.Complete, Complete: now, OK: released, Res: res}
+	if !released {
+		p.Err = fmt.Sprintf("Lease.Err() = %v", le.Err())
+	}
+	c.rec.add(p)
+	// The client stopped believing it held the lease when fn panicked.
+	rel := Op{Client: c.id, Kind: OpRelease, Lease: acq.Lease, Token: le.Token(), Invoke: acq.Complete, Complete: now, OK: released, Res: res}
+	rel.ValidUntil = c.rec.offset(le.ValidUntil())
+	if !released { // the client is done with the lock, whatever the library still does
+		_ = le.Release(context.WithoutCancel(ctx))
+		rel.Complete = c.rec.now()
+	}
+	c.rec.add(rel)
 }

@@ -22,9 +22,9 @@ type injector struct {
 	mu     sync.Mutex
 	pauses []Fault // client pauses not yet taken
 
-	downMu sync.Mutex   // held while a node is killed or restarted
-	downs  map[int]int  // restarts in progress per node
-	forget map[int]bool // per node down: whether one of its restarts loses the data
+	downMu sync.Mutex      // held while a node is killed or restarted
+	downs  map[int]int     // restarts in progress per node
+	how    map[int]revival // per node down: what it comes back with (the least of its restarts)
 }
 
 // startInjector starts the schedule; stop ends it.
@@ -87,10 +87,17 @@ func (in *injector) run(ctx context.Context, f Fault) {
 		in.drift(ctx, f, &op)
 	case FaultRestart:
 		in.restart(ctx, f, &op)
+	case FaultRollback:
+		in.rollback(ctx, f, &op)
 	case FaultWallStep:
 		if w := in.walls[f.Client]; w != nil { // the peer reads no wall clock
 			w.step(f.Step)
 		}
+	case FaultFreeze:
+		if w := in.walls[f.Client]; w != nil { // the peer reads no clock of ours
+			w.freeze(f.Duration)
+		}
+		sleep(ctx, f.Duration)
 	default:
 		for _, n := range f.Nodes {
 			in.c.ctls[n].set(f, true)
@@ -111,10 +118,11 @@ func (in *injector) run(ctx context.Context, f Fault) {
 // restart kills the nodes (kill -9), keeps them down for f.Duration (or until the run stops) and
 // starts them again, with their data if f.Persist. A node always comes back. Overlapping
 // restarts of a node nest: it is down from the first kill to the last restart, and comes back
-// empty if any of them was without persistence.
+// with the least that any of them keeps.
 func (in *injector) restart(ctx context.Context, f Fault, op *Op) {
+	how := map[bool]revival{false: reviveEmpty, true: reviveData}[f.Persist]
 	for _, n := range f.Nodes {
-		op.Err = errString(op.Err, in.down(n, !f.Persist))
+		op.Err = errString(op.Err, in.down(n, how))
 	}
 	sleep(ctx, f.Duration)
 	for _, n := range f.Nodes {
@@ -122,18 +130,33 @@ func (in *injector) restart(ctx context.Context, f Fault, op *Op) {
 	}
 }
 
-// down kills node n unless it is down already; forget says its data is lost.
-func (in *injector) down(n int, forget bool) error {
+// rollback saves the nodes' data now, and f.Duration later (or when the run stops) kills them
+// and restarts them from that snapshot: what a restart that reloads an old RDB file, a failover
+// to a lagging replica or a restored backup bring back.
+func (in *injector) rollback(ctx context.Context, f Fault, op *Op) {
+	for _, n := range f.Nodes {
+		op.Err = errString(op.Err, in.c.srv.snapshot(n))
+	}
+	sleep(ctx, f.Duration)
+	for _, n := range f.Nodes {
+		op.Err = errString(op.Err, in.down(n, reviveSnapshot))
+		op.Err = errString(op.Err, in.up(n))
+	}
+}
+
+// down kills node n unless it is down already; how says what it comes back with.
+func (in *injector) down(n int, how revival) error {
 	in.downMu.Lock()
 	defer in.downMu.Unlock()
 	if in.downs == nil {
-		in.downs, in.forget = map[int]int{}, map[int]bool{}
+		in.downs, in.how = map[int]int{}, map[int]revival{}
 	}
 	in.downs[n]++
-	in.forget[n] = in.forget[n] || forget
 	if in.downs[n] > 1 {
+		in.how[n] = min(in.how[n], how)
 		return nil
 	}
+	in.how[n] = how
 	return in.c.srv.kill(n)
 }
 
@@ -144,9 +167,9 @@ func (in *injector) up(n int) error {
 	if in.downs[n]--; in.downs[n] > 0 {
 		return nil
 	}
-	forget := in.forget[n]
-	delete(in.forget, n)
-	return in.c.srv.revive(n, !forget)
+	how := in.how[n]
+	delete(in.how, n)
+	return in.c.srv.revive(n, how)
 }
 
 // driftTick is how often a drifting node's clock is moved ahead.

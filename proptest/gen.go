@@ -30,6 +30,10 @@ var families = []family{
 	{"restart", 10, buildRestart},     // kill -9 and restart under held leases, with and without data
 	{"partition", 10, buildPartition}, // clients that see different majorities, one way or both
 	{"wall", 5, buildWall},            // client wall clocks that step back and ahead, by up to days
+	{"rolling", 10, buildRolling},     // every node restarts in turn, sometimes all at once or idle (auto-bootstrap)
+	{"rollback", 10, buildRollback},   // a node restarts from an older snapshot (marker-blind)
+	{"freeze", 5, buildFreeze},        // clients pause mid-round while a node is forgetful
+	{"late-heal", 10, buildLateHeal},  // a heal round whose amnesic answer comes late (late-reply), scripted
 }
 
 var cuts = []string{CutBoth, CutRequests, CutReplies}
@@ -95,15 +99,17 @@ func buildRandom(r *rand.Rand, s *Scenario) {
 	s.Names = 1 + r.IntN(3)
 	for range r.IntN(6) {
 		f := randomFault(r, s)
-		if f.losesData() && len(Scenario{N: s.N, Faults: append(s.Faults, f)}.lostNodes()) > minority(s.N) {
-			continue // a lost majority can be healed by no one: keep data loss to a minority
+		if f.forgets() && len(Scenario{N: s.N, Faults: append(s.Faults, f)}.lostNodes()) > minority(s.N) {
+			continue // a lost majority needs the operator: the families rolling and late-heal cover it
 		}
 		s.Faults = append(s.Faults, f)
 	}
+	s.PanicPct = r.IntN(3) * 10
 }
 
 var randomKinds = []FaultKind{FaultStall, FaultStall, FaultFail, FaultFail, FaultLoseReplies, FaultDelay,
-	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition, FaultWallStep}
+	FaultDelay, FaultDataLoss, FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition, FaultWallStep,
+	FaultFreeze, FaultSlowLink}
 
 func randomFault(r *rand.Rand, s *Scenario) Fault {
 	f := Fault{
@@ -135,6 +141,11 @@ func randomFault(r *rand.Rand, s *Scenario) Fault {
 		f.Cut = cuts[r.IntN(len(cuts))]
 	case FaultWallStep:
 		f.Nodes, f.Client, f.Duration, f.Step = nil, r.IntN(s.Clients), 0, wallStep(r)
+	case FaultFreeze:
+		f.Nodes, f.Client = nil, r.IntN(s.Clients)
+	case FaultSlowLink:
+		f.Clients = someNodes(r, s.Clients, 1+r.IntN(s.Clients))
+		f.Delay = between(r, time.Millisecond, s.NodeTimeout*3/2)
 	}
 	return f
 }
@@ -209,7 +220,7 @@ func buildJump(r *rand.Rand, s *Scenario) {
 
 func buildPause(r *rand.Rand, s *Scenario) {
 	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 3, 2
-	s.ExpirePct, s.Hold = 0, s.TTL/2
+	s.ExpirePct, s.Hold, s.PanicPct = 0, s.TTL/2, 20
 	for c := range s.Clients {
 		if r.IntN(3) > 0 {
 			s.Faults = append(s.Faults, Fault{At: between(r, 0, s.TTL), Kind: FaultPause, Client: c,
@@ -325,7 +336,7 @@ func ShrinkScenario(v any) gopter.Shrink {
 		t.Ops = s.Ops / 2
 		smaller = append(smaller, next(t))
 	}
-	if s.Clients > 1 {
+	if s.Clients > 1 && len(s.Script) == 0 { // a script needs each of its clients
 		t := s
 		t.Clients--
 		t.Faults = nil

@@ -23,6 +23,8 @@ const (
 	OpWrite   OpKind = "write"   // fenced write of the set with one element added
 	OpFinal   OpKind = "final"   // the store's set at the end of the run
 	OpFault   OpKind = "fault"   // a fault, from when it was applied to when it was healed
+	OpHeal    OpKind = "heal"    // the operator's recovery (quorum.Locker.Heal) by the probe; Err says why not
+	OpPanic   OpKind = "panic"   // Locker.Do whose function panicked, recovered by its caller; OK if the lease was released
 )
 
 // ProbeClient is the Client of the liveness probe's operations: a fresh Locker that acquires

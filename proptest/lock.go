@@ -70,6 +70,26 @@ func (q *quorumLib) acquire(ctx context.Context, name string) (lockLease, int, e
 
 func (q *quorumLib) close() error { return q.l.Close() }
 
+// errPanicked is what fn panics with in doPanic.
+var errPanicked = errors.New("proptest: fn panicked")
+
+// doPanic runs Do on name with a function that panics once granted, recovers the panic as a
+// caller such as net/http does, and returns the lease the function was given (nil if none was
+// granted) and the time it ran; the lease's Err then says whether it was released.
+func (q *quorumLib) doPanic(ctx context.Context, name string, granted func()) (le *quorum.Lease, err error) {
+	defer func() {
+		if r := recover(); r != nil && r != errPanicked {
+			panic(r)
+		}
+	}()
+	err = q.l.Do(ctx, name, func(_ context.Context, l *quorum.Lease) error {
+		le = l
+		granted()
+		panic(errPanicked)
+	})
+	return le, err
+}
+
 // quorumLease is one of our leases.
 type quorumLease struct {
 	le   *quorum.Lease

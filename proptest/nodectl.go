@@ -21,7 +21,8 @@ type nodeCtl struct {
 	fail   int
 	lose   int
 	delays []time.Duration
-	cuts   []clientCut // partitions in force, to undo on reset
+	cuts   []clientCut             // partitions in force, to undo on reset
+	slow   map[int][]time.Duration // per client: slow links in force
 }
 
 // clientCut is one partition of one client from this node.
@@ -56,6 +57,23 @@ func (n *nodeCtl) set(f Fault, on bool) {
 		n.fn.SetDelay(slices.Max(append([]time.Duration{0}, n.delays...)))
 	case FaultPartition:
 		n.partition(f, on)
+	case FaultSlowLink:
+		n.slowLink(f, on)
+	}
+}
+
+// slowLink delays f's clients' requests to this node (on), or ends that delay.
+func (n *nodeCtl) slowLink(f Fault, on bool) {
+	if n.slow == nil {
+		n.slow = map[int][]time.Duration{}
+	}
+	for _, c := range f.Clients {
+		if on {
+			n.slow[c] = append(n.slow[c], f.Delay)
+		} else if i := slices.Index(n.slow[c], f.Delay); i >= 0 {
+			n.slow[c] = slices.Delete(n.slow[c], i, i+1)
+		}
+		n.fn.SetClientDelay(c, slices.Max(append([]time.Duration{0}, n.slow[c]...)))
 	}
 }
 
@@ -99,7 +117,10 @@ func (n *nodeCtl) reset() {
 	for _, cc := range n.cuts {
 		n.fn.Uncut(cc.client, cc.cut)
 	}
-	n.stall, n.fail, n.lose, n.delays, n.cuts = 0, 0, 0, nil, nil
+	for c := range n.slow {
+		n.fn.SetClientDelay(c, 0)
+	}
+	n.stall, n.fail, n.lose, n.delays, n.cuts, n.slow = 0, 0, 0, nil, nil, nil
 	n.fn.SetFail(false)
 	n.fn.SetLoseReplies(false)
 	n.fn.SetDelay(0)

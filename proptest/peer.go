@@ -153,6 +153,12 @@ func (c *campaign) runPeer(s Scenario) {
 	if c.cfg.Against == "" || c.cfg.Mutant != "" || s.Shrunk > 0 {
 		return
 	}
+	if len(s.Script) > 0 { // an adversary of our rounds and heals: the peer has neither
+		c.mu.Lock()
+		c.rep.Peer.notRun(s, errScriptedPeer)
+		c.mu.Unlock()
+		return
+	}
 	h, err := Run(c.ctx, s, RunConfig{Against: c.cfg.Against, RealRedis: c.cfg.RealRedis, URLs: c.cfg.URLs})
 	c.mu.Lock()
 	defer c.mu.Unlock()

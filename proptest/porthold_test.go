@@ -21,7 +21,7 @@ func TestKilledServerPortIsHeld(t *testing.T) {
 		ln.Close()
 		t.Fatalf("the port %s of a killed server was free", addr)
 	}
-	if err := ms.revive(0, true); err != nil {
+	if err := ms.revive(0, reviveData); err != nil {
 		t.Fatal(err)
 	}
 	if got := ms.ms[0].Addr(); got != addr {

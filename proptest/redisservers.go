@@ -123,9 +123,18 @@ func (p *procs) process(i int) stopper { return p.ps[i] }
 // kill kills server i (kill -9) and holds its port.
 func (p *procs) kill(i int) error { return p.holds.kill(i, p.ps[i].Addr(), p.ps[i].Kill) }
 
-// revive restarts server i on its port; without persist its data files are deleted first.
-func (p *procs) revive(i int, persist bool) error {
-	return p.holds.revive(i, func() error { return p.ps[i].Restart(!persist) })
+// revive restarts server i on its port: with its data files deleted first (reviveEmpty), or
+// with what they hold (the AOF of a persistent server, or the RDB that snapshot saved).
+func (p *procs) revive(i int, how revival) error {
+	return p.holds.revive(i, func() error { return p.ps[i].Restart(how == reviveEmpty) })
+}
+
+// snapshot saves server i's data to its RDB file (SAVE): a server without an AOF reloads it
+// when it restarts with its data.
+func (p *procs) snapshot(i int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+	defer cancel()
+	return p.clients[i].Save(ctx).Err()
 }
 
 func (p *procs) close() error {
@@ -163,16 +172,16 @@ func dialRemotes(urls []string) (*remotes, error) {
 func (r *remotes) flushAll(i int) error { return r.forget(i) }
 func (r *remotes) process(int) stopper  { return nil }
 
-// kill cannot stop a server that is not ours: a restart of a remote is played as data loss
-// (without persist) or not at all, and its stalls as black holes in front of it.
+// kill cannot stop a server that is not ours: a restart of a remote is played as data loss, and
+// its stalls as black holes in front of it.
 func (r *remotes) kill(int) error { return nil }
 
-func (r *remotes) revive(i int, persist bool) error {
-	if persist {
-		return nil
-	}
-	return r.forget(i)
-}
+// revive plays a restart of a remote as data loss: any restart makes a node amnesic (its
+// marker names another process), which deleting the lock's keys makes it too.
+func (r *remotes) revive(i int, _ revival) error { return r.forget(i) }
+
+// snapshot of a remote is played by its revival (data loss).
+func (r *remotes) snapshot(int) error { return nil }
 
 func (r *remotes) close() error {
 	var errs []error

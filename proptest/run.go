@@ -47,6 +47,9 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 	if cfg.Mutant != "" && !mutants.Valid(cfg.Mutant) {
 		return nil, fmt.Errorf("proptest: no mutant %q", cfg.Mutant)
 	}
+	if cfg.Against != "" && len(s.Script) > 0 {
+		return nil, errScriptedPeer
+	}
 	if cfg.Against != "" && (cfg.Against != PeerRedsync || cfg.Mutant != "") {
 		return nil, fmt.Errorf("proptest: against %q with mutant %q: the peer is %q, without mutants",
 			cfg.Against, cfg.Mutant, PeerRedsync)
@@ -69,7 +72,11 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 	}
 	rec := newRecorder()
 	stores := newStores(rec, cfg.Against == "", s)
-	r.workload(ctx, lockers, stores, rec)
+	if len(s.Script) > 0 {
+		r.scripted(ctx, lockers, rec)
+	} else {
+		r.workload(ctx, lockers, stores, rec)
+	}
 	if err := closeAll(lockers); err != nil {
 		return nil, err
 	}
@@ -204,6 +211,9 @@ func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) erro
 		return err
 	}
 	p.stores, p.rec, p.wait = stores, rec, LivenessBound(r.s)
+	if r.s.majorityLost() {
+		r.operatorHeal(ctx, p, rec)
+	}
 	for res := range stores {
 		p.update(ctx, 0, updatePlan{res: res})
 	}
@@ -212,6 +222,30 @@ func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) erro
 	}
 	return closeAll([]*client{p})
 }
+
+// operatorHeal does what an operator does after more than a minority of the nodes became
+// amnesic (docs/PROTOCOL.md §6.5): the recovery of quorum.Locker.Heal, which waits out their
+// quarantine and gives them a floor above every token. It is refused, harmlessly, where the
+// lock heals the nodes by itself. The peer has no such step.
+func (r *runner) operatorHeal(ctx context.Context, p *client, rec *recorder) {
+	q, ok := p.l.(*quorumLib)
+	if !ok {
+		return
+	}
+	op := Op{Client: ProbeClient, Kind: OpHeal, Invoke: rec.now()}
+	rep, err := q.l.Heal(ctx, quorum.HealOptions{ClockSkew: operatorClockSkew})
+	op.Complete, op.OK = rec.now(), err == nil
+	if err != nil {
+		op.Err = err.Error()
+	} else {
+		op.Token = rep.Floor
+	}
+	rec.add(op)
+}
+
+// operatorClockSkew is the clock skew the probe's recovery allows for: the servers run on this
+// machine, on one clock.
+const operatorClockSkew = 10 * time.Millisecond
 
 // probeFailed reports whether an Acquire of the probe failed.
 func probeFailed(rec *recorder) bool {

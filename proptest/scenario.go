@@ -13,8 +13,8 @@ import (
 // FaultKind names one kind of fault a scenario injects.
 type FaultKind string
 
-// The kinds of fault. Node faults act on the in-process nodes through quorumtest.FaultyNode or
-// on the miniredis server behind a node; client-pause acts on one client of the workload.
+// The kinds of fault. Node faults act on the servers, or in the fault layer below every client's
+// connections to them; client-pause and wall-step act on one client of the workload.
 const (
 	FaultStall       FaultKind = "stall"        // the node is a black hole; queued requests run on resume
 	FaultFail        FaultKind = "fail"         // requests fail without reaching the node
@@ -24,7 +24,10 @@ const (
 	FaultClockJump   FaultKind = "clock-jump"   // the node's clock jumps ahead by Duration: keys expire early
 	FaultDrift       FaultKind = "drift"        // the node's clock runs 1+Rate times as fast for Duration
 	FaultPause       FaultKind = "client-pause" // the client pauses Duration between a fenced read and write
-	FaultRestart     FaultKind = "restart"      // kill -9, down for Duration, restart; amnesic unless Persist
+	FaultRestart     FaultKind = "restart"      // kill -9, down for Duration, restart, with its data if Persist; amnesic either way
+	FaultRollback    FaultKind = "rollback"     // a snapshot now; Duration later, kill -9 and restart from it (RDB reload, lagging replica, backup)
+	FaultFreeze      FaultKind = "freeze"       // the client's process pauses for Duration wherever it is, even between a round and its use
+	FaultSlowLink    FaultKind = "slow-link"    // requests of Clients to Nodes arrive Delay late, for Duration
 	FaultPartition   FaultKind = "partition"    // Clients are cut off from Nodes, in Direction, for Duration
 	FaultWallStep    FaultKind = "wall-step"    // the client's wall clock steps by Step (NTP); monotonic time does not
 )
@@ -38,7 +41,8 @@ const (
 
 // AllFaultKinds lists every fault kind, in a fixed order.
 var AllFaultKinds = []FaultKind{FaultStall, FaultFail, FaultLoseReplies, FaultDelay, FaultDataLoss,
-	FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition, FaultWallStep}
+	FaultClockJump, FaultDrift, FaultPause, FaultRestart, FaultPartition, FaultWallStep, FaultRollback,
+	FaultFreeze, FaultSlowLink}
 
 // Fault is one entry of a scenario's fault schedule.
 type Fault struct {
@@ -70,14 +74,20 @@ func (f Fault) String() string {
 	default:
 		fmt.Fprintf(&b, " for %v", f.Duration)
 	}
-	if f.Kind == FaultDelay {
+	if f.Kind == FaultDelay || f.Kind == FaultSlowLink {
 		fmt.Fprintf(&b, " delay %v", f.Delay)
+	}
+	if f.Kind == FaultSlowLink {
+		fmt.Fprintf(&b, " from clients %v", f.Clients)
 	}
 	if f.Kind == FaultDrift {
 		fmt.Fprintf(&b, " rate %.3f", f.Rate)
 	}
 	if f.Kind == FaultRestart && f.Persist {
 		b.WriteString(" with its data")
+	}
+	if f.Kind == FaultRollback {
+		b.WriteString(", then back to that snapshot")
 	}
 	if f.Kind == FaultPartition {
 		fmt.Fprintf(&b, " from clients %v, %s lost", f.Clients, f.Cut)
@@ -105,8 +115,12 @@ type Scenario struct {
 	Hold        time.Duration `json:"hold"`            // longest pause inside a lease before the write
 	ExpirePct   int           `json:"expire_pct"`      // percent of updates that hold the lease until it ends
 	ExtendPct   int           `json:"extend_pct"`      // percent of updates that extend the lease once
+	PanicPct    int           `json:"panic_pct,omitempty"` // percent of updates that run in Locker.Do and panic (ours only)
 	Names       int           `json:"names,omitempty"` // locks (each with its own store) the updates spread over; 0 means 1
+	QuietAt     time.Duration `json:"quiet_at,omitempty"`  // no client starts an update in [QuietAt, QuietAt+QuietFor)
+	QuietFor    time.Duration `json:"quiet_for,omitempty"` // (an idle deployment: nothing calls the nodes)
 	Faults      []Fault       `json:"faults"`
+	Script      []Step        `json:"script,omitempty"` // a scripted workload instead of the random one (script.go)
 }
 
 // Validate reports what makes s unusable, or nil.
@@ -131,13 +145,25 @@ func (s Scenario) Validate() error {
 	if s.Ops < 1 || s.Ops > 20 {
 		bad("Ops is %d, must be in 1..20", s.Ops)
 	}
+	if s.PanicPct < 0 || s.PanicPct > 100 {
+		bad("PanicPct is %d, must be in 0..100", s.PanicPct)
+	}
 	if s.Names < 0 || s.Names > 3 {
 		bad("Names is %d, must be in 0..3", s.Names)
+	}
+	if s.QuietAt < 0 || s.QuietFor < 0 || s.QuietAt+s.QuietFor > time.Minute {
+		bad("the quiet window [%v, +%v] must lie in [0, 1m]", s.QuietAt, s.QuietFor)
 	}
 	for i, f := range s.Faults {
 		if err := s.validateFault(f); err != nil {
 			bad("fault %d (%v): %v", i, f, err)
 		}
+	}
+	if err := s.validateScript(); err != nil {
+		bad("%v", err)
+	}
+	if s.persists() && s.rollsBack() {
+		bad("rollbacks and restarts with their data cannot mix: a rollback reloads an RDB, which an AOF would hide")
 	}
 	return errors.Join(errs...)
 }
@@ -179,7 +205,9 @@ func (s Scenario) validateFault(f Fault) error {
 }
 
 // onClient reports whether f acts on a client rather than on nodes.
-func (f Fault) onClient() bool { return f.Kind == FaultPause || f.Kind == FaultWallStep }
+func (f Fault) onClient() bool {
+	return f.Kind == FaultPause || f.Kind == FaultWallStep || f.Kind == FaultFreeze
+}
 
 // maxWallStep bounds a client's wall-clock step: a few days, beyond the day ahead of its own
 // clock that a node accepts in a proposal.
@@ -188,13 +216,16 @@ const maxWallStep = 72 * time.Hour
 // validatePartition checks the clients and the direction of a partition, which other faults
 // must not have.
 func (s Scenario) validatePartition(f Fault) error {
-	if f.Kind != FaultPartition {
+	if f.Kind != FaultPartition && f.Kind != FaultSlowLink {
 		if len(f.Clients) > 0 || f.Cut != "" {
-			return errors.New("clients and cut are for partitions only")
+			return errors.New("clients and cut are for partitions and slow links only")
 		}
 		return nil
 	}
-	if !slices.Contains([]string{CutBoth, CutRequests, CutReplies}, f.Cut) {
+	if f.Kind == FaultSlowLink && (f.Cut != "" || f.Delay <= 0) {
+		return errors.New("a slow link has a delay and no cut")
+	}
+	if f.Kind == FaultPartition && !slices.Contains([]string{CutBoth, CutRequests, CutReplies}, f.Cut) {
 		return fmt.Errorf("cut %q: want %s, %s or %s", f.Cut, CutBoth, CutRequests, CutReplies)
 	}
 	if len(f.Clients) == 0 {
@@ -208,9 +239,10 @@ func (s Scenario) validatePartition(f Fault) error {
 	return nil
 }
 
-// losesData reports whether f makes its nodes forget everything.
-func (f Fault) losesData() bool {
-	return f.Kind == FaultDataLoss || f.Kind == FaultRestart && !f.Persist
+// forgets reports whether f leaves its nodes amnesic: data loss, and any restart, whatever it
+// reloads (the marker names the process that wrote it, docs/PROTOCOL.md §6.1).
+func (f Fault) forgets() bool {
+	return f.Kind == FaultDataLoss || f.Kind == FaultRestart || f.Kind == FaultRollback
 }
 
 // persists reports whether s restarts a node that must keep its data: the servers then run
@@ -219,18 +251,23 @@ func (s Scenario) persists() bool {
 	return slices.ContainsFunc(s.Faults, func(f Fault) bool { return f.Kind == FaultRestart && f.Persist })
 }
 
+// rollsBack reports whether s restarts a node from an older snapshot.
+func (s Scenario) rollsBack() bool {
+	return slices.ContainsFunc(s.Faults, func(f Fault) bool { return f.Kind == FaultRollback })
+}
+
 // names returns the number of locks the workload uses.
 func (s Scenario) names() int { return max(1, s.Names) }
 
 // majority is the number of nodes that make a majority of s.N.
 func (s Scenario) majority() int { return s.N/2 + 1 }
 
-// lostNodes returns the distinct nodes that lose their data during s: by data loss, or by a
-// restart without persistence.
+// lostNodes returns the distinct nodes that become amnesic during s: by data loss, a restart or
+// a rollback.
 func (s Scenario) lostNodes() []int {
 	var lost []int
 	for _, f := range s.Faults {
-		if f.losesData() {
+		if f.forgets() {
 			for _, n := range f.Nodes {
 				if !slices.Contains(lost, n) {
 					lost = append(lost, n)
@@ -242,10 +279,11 @@ func (s Scenario) lostNodes() []int {
 }
 
 // OutsideTimingModel returns why s lies outside the timing model of docs/PROTOCOL.md §1, in
-// which leases never overlap: a node clock that jumps, or drifts faster than DriftFactor allows,
-// or data loss on more than a minority of the nodes (a minority is quarantined and healed, §6).
-// Client pauses stay inside: a paused client acts late, but its lease still ends at ValidUntil.
-// It returns nil for a scenario inside the model.
+// which leases never overlap: a node clock that jumps, or drifts faster than DriftFactor allows.
+// Amnesic nodes stay inside, however many: a minority is quarantined and healed by the lock, a
+// majority waits for the operator's recovery (§6.5), which the probe performs. Client pauses
+// stay inside: a paused client acts late, but its lease still ends at ValidUntil. It returns nil
+// for a scenario inside the model.
 func (s Scenario) OutsideTimingModel() []string {
 	var why []string
 	for _, f := range s.Faults {
@@ -256,14 +294,12 @@ func (s Scenario) OutsideTimingModel() []string {
 			why = append(why, fmt.Sprintf("drift %.3f exceeds DriftFactor %.3f", f.Rate, s.DriftFactor))
 		}
 	}
-	if lost := s.lostNodes(); len(lost) > s.N-s.majority() {
-		why = append(why, fmt.Sprintf("nodes %v lose their data: more than a minority", lost))
-	}
 	return slices.Compact(why)
 }
 
-// majorityLost reports whether more than a minority of nodes lose their data: no majority of
-// healthy nodes may remain to heal them, so liveness is not expected.
+// majorityLost reports whether more than a minority of nodes become amnesic during s: no
+// majority of healthy nodes may remain to heal them, and the probe may have to act as the
+// operator (quorum.Locker.Heal) before it is granted.
 func (s Scenario) majorityLost() bool { return len(s.lostNodes()) > s.N-s.majority() }
 
 // String prints s on one line per fault, for failure reports.
@@ -274,8 +310,14 @@ func (s Scenario) String() string {
 	if s.names() > 1 {
 		fmt.Fprintf(&b, " names=%d", s.names())
 	}
+	if s.PanicPct > 0 {
+		fmt.Fprintf(&b, " panic=%d%%", s.PanicPct)
+	}
 	for _, f := range s.Faults {
 		fmt.Fprintf(&b, "\n  %v", f)
+	}
+	for _, st := range s.Script {
+		fmt.Fprintf(&b, "\n  %v client %d %s", st.At, st.Client, st.Do)
 	}
 	return b.String()
 }

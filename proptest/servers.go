@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
+	"github.com/quorumlock/quorumlock/quorum/quorumtest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,10 +19,20 @@ type servers interface {
 	get(i int, key string) (string, bool) // a string key, for the lock keys left behind
 	markerState(i int) string             // the node marker's state: "ok", "amnesic" or ""
 	kill(i int) error                     // kill -9: the server stops serving
-	revive(i int, persist bool) error     // start it again, with its data or empty
+	revive(i int, how revival) error      // start it again: empty, with its data, or from its snapshot
+	snapshot(i int) error                 // save the server's data (SAVE), for a later revival from it
 	process(i int) stopper                // the server's process for SIGSTOP, or nil
 	close() error
 }
+
+// revival says what a server killed by a fault comes back with.
+type revival int
+
+const (
+	reviveEmpty    revival = iota // its data is lost: no persistence, or a lost disk
+	reviveData                    // all its data: an AOF fsynced on every write
+	reviveSnapshot                // its last snapshot: an RDB reload, a lagging replica, a backup
+)
 
 // stopper is a server process that a stall stops and continues (SIGSTOP, SIGCONT).
 type stopper interface {
@@ -47,22 +57,24 @@ func startServers(n int, real, persist bool, urls []string) (servers, error) {
 	return startMinis(n)
 }
 
-// minis are miniredis servers whose keys expire on the wall clock (ClockTTL), as on a real
-// server; age moves one server's clock on (FastForward). A killed server's port is held until it
-// restarts (portHold).
+// minis are in-process Redis servers (quorumtest.Server: miniredis that tells a run_id, new at
+// every start) whose keys expire on the wall clock (ClockTTL), as on a real server; age moves
+// one server's clock on (FastForward). A killed server's port is held until it restarts
+// (portHold).
 type minis struct {
-	ms    []*miniredis.Miniredis
+	ms    []*quorumtest.Server
+	snaps []*quorumtest.Snapshot
 	holds portHolds
 }
 
 func startMinis(n int) (*minis, error) {
 	portMu.Lock()
 	defer portMu.Unlock()
-	ms := &minis{holds: make(portHolds, n)}
+	ms := &minis{holds: make(portHolds, n), snaps: make([]*quorumtest.Snapshot, n)}
 	for range n {
-		m := miniredis.NewMiniRedis()
-		if err := m.Start(); err != nil {
-			return nil, errors.Join(fmt.Errorf("proptest: start miniredis: %w", err), ms.close())
+		m, err := quorumtest.StartServer()
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("proptest: %w", err), ms.close())
 		}
 		m.ClockTTL(true)
 		ms.ms = append(ms.ms, m)
@@ -81,21 +93,32 @@ func (ms *minis) get(i int, key string) (string, bool) {
 }
 func (ms *minis) process(int) stopper { return nil }
 
+// snapshot copies server i's data, for a revival from it.
+func (ms *minis) snapshot(i int) error {
+	snap, err := ms.ms[i].Snapshot()
+	ms.snaps[i] = snap
+	return err
+}
+
 // kill closes server i and holds its port.
 func (ms *minis) kill(i int) error {
 	return ms.holds.kill(i, ms.ms[i].Addr(), ms.ms[i].Close)
 }
 
-// revive restarts server i on its port; miniredis keeps its data across a restart.
-func (ms *minis) revive(i int, persist bool) error {
+// revive restarts server i on its port, as a new process (a new run_id).
+func (ms *minis) revive(i int, how revival) error {
 	return ms.holds.revive(i, func() error {
-		if err := ms.ms[i].Restart(); err != nil {
-			return err
+		var err error
+		switch {
+		case how == reviveSnapshot && ms.snaps[i] != nil:
+			err = ms.ms[i].RestartFrom(ms.snaps[i])
+		default:
+			err = ms.ms[i].Restart(how == reviveData)
 		}
-		if !persist {
-			ms.ms[i].FlushAll()
+		if err == nil {
+			ms.ms[i].ClockTTL(true)
 		}
-		return nil
+		return err
 	})
 }
 

@@ -53,3 +53,27 @@ func TestShorterDelayDoesNotOvertake(t *testing.T) {
 		t.Fatalf("k = %q, want ab", got)
 	}
 }
+
+// TestClientDelaySlowsOneClient: a slow link delays that client's writes only.
+func TestClientDelaySlowsOneClient(t *testing.T) {
+	s, n := startNode(t)
+	slow, fast := connect(t, n.Dialer(1), s.Addr()), connect(t, n.Dialer(2), s.Addr())
+	const d = 80 * time.Millisecond
+	n.SetClientDelay(1, d)
+	start := time.Now()
+	if err := fast.send("APPEND", "k", "f"); err != nil {
+		t.Fatal(err)
+	}
+	fast.expect("1")
+	if took := time.Since(start); took >= d {
+		t.Fatalf("the other client's write took %v, want no delay", took)
+	}
+	if err := slow.send("APPEND", "k", "s"); err != nil {
+		t.Fatal(err)
+	}
+	slow.expect("2")
+	if took := time.Since(start); took < d {
+		t.Fatalf("the slow client's write took %v, want at least %v", took, d)
+	}
+	n.SetClientDelay(1, 0)
+}

@@ -19,8 +19,9 @@ type Node struct {
 	fail    bool
 	lose    bool
 	delay   time.Duration
-	cutReq  map[int]int // per client: Cuts that lose its requests
-	cutRepl map[int]int // per client: Cuts that lose the replies to it
+	cutReq  map[int]int           // per client: Cuts that lose its requests
+	cutRepl map[int]int           // per client: Cuts that lose the replies to it
+	slow    map[int]time.Duration // per client: a slow link, added to the delay
 	conns   map[*conn]struct{}
 	open    int // connections whose server side is still open
 }
@@ -32,6 +33,7 @@ func NewNode(addr string) *Node {
 		addr:    addr,
 		cutReq:  make(map[int]int),
 		cutRepl: make(map[int]int),
+		slow:    make(map[int]time.Duration),
 		conns:   make(map[*conn]struct{}),
 	}
 }
@@ -117,6 +119,18 @@ func (n *Node) Open() int { n.mu.Lock(); defer n.mu.Unlock(); return n.open }
 // closed counts a connection whose server side has closed.
 func (n *Node) closed() { n.mu.Lock(); n.open--; n.mu.Unlock() }
 
+// SetClientDelay makes the link from one client slow: every write of that client accepted from
+// now on reaches the server d later, in order, on top of SetDelay's; 0 for none.
+func (n *Node) SetClientDelay(client int, d time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if d == 0 {
+		delete(n.slow, client)
+		return
+	}
+	n.slow[client] = d
+}
+
 // forget drops a connection whose bytes have all been written.
 func (n *Node) forget(c *conn) {
 	n.mu.Lock()
@@ -128,7 +142,7 @@ func (n *Node) forget(c *conn) {
 func (n *Node) admit(client int) (delay time.Duration, refused bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.delay, n.fail || n.cutReq[client] > 0
+	return n.delay + n.slow[client], n.fail || n.cutReq[client] > 0
 }
 
 // loses reports whether replies to client are lost.
