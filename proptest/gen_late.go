@@ -27,7 +27,9 @@ func buildLateHeal(r *rand.Rand, s *Scenario) {
 	nt := s.TTL / 4
 	s.NodeTimeout, s.DriftFactor = nt, 0.01
 	s.ExpirePct, s.ExtendPct, s.Hold = 0, 0, 0
-	tick := func(f float64) time.Duration { return (20*time.Millisecond + time.Duration(f*float64(nt))).Truncate(time.Millisecond) }
+	tick := func(f float64) time.Duration {
+		return (20*time.Millisecond + time.Duration(f*float64(nt))).Truncate(time.Millisecond)
+	}
 	touchX, read := tick(0.25), tick(0.45)
 	// X answers H with its quarantine (the TTL) over, yet before H's connection gives up on the
 	// reply (a TTL after the request was written): between touchX+TTL and read+TTL.

@@ -111,12 +111,12 @@ type Scenario struct {
 	TTL         time.Duration `json:"ttl"`
 	NodeTimeout time.Duration `json:"node_timeout"`
 	DriftFactor float64       `json:"drift_factor"`
-	Ops         int           `json:"ops"`             // fenced updates per client, at least
-	Hold        time.Duration `json:"hold"`            // longest pause inside a lease before the write
-	ExpirePct   int           `json:"expire_pct"`      // percent of updates that hold the lease until it ends
-	ExtendPct   int           `json:"extend_pct"`      // percent of updates that extend the lease once
+	Ops         int           `json:"ops"`                 // fenced updates per client, at least
+	Hold        time.Duration `json:"hold"`                // longest pause inside a lease before the write
+	ExpirePct   int           `json:"expire_pct"`          // percent of updates that hold the lease until it ends
+	ExtendPct   int           `json:"extend_pct"`          // percent of updates that extend the lease once
 	PanicPct    int           `json:"panic_pct,omitempty"` // percent of updates that run in Locker.Do and panic (ours only)
-	Names       int           `json:"names,omitempty"` // locks (each with its own store) the updates spread over; 0 means 1
+	Names       int           `json:"names,omitempty"`     // locks (each with its own store) the updates spread over; 0 means 1
 	QuietAt     time.Duration `json:"quiet_at,omitempty"`  // no client starts an update in [QuietAt, QuietAt+QuietFor)
 	QuietFor    time.Duration `json:"quiet_for,omitempty"` // (an idle deployment: nothing calls the nodes)
 	Faults      []Fault       `json:"faults"`
