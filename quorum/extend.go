@@ -71,7 +71,7 @@ func (le *Lease) checkHeld(now time.Time) error {
 		return le.err
 	}
 	if !now.Before(le.validUntil) {
-		le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %v", ErrLeaseLost, le.name, le.validUntil))
+		le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %s", ErrLeaseLost, le.name, wallText(le.validUntil)))
 		return le.err
 	}
 	return nil
@@ -87,7 +87,7 @@ func (le *Lease) moveValidity(start time.Time) error {
 		return le.err // released or lost while the extension was in flight
 	}
 	if !le.l.opts.Clock.Now().Before(le.validUntil) {
-		le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %v while extending", ErrLeaseLost, le.name, le.validUntil))
+		le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %s while extending", ErrLeaseLost, le.name, wallText(le.validUntil)))
 		return le.err
 	}
 	if until := le.l.validUntil(start); until.After(le.validUntil) {

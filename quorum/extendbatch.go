@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -22,9 +23,12 @@ func (x *extender) extendBatch(batch []*Lease) {
 	results := broadcast[[]extendVote](l, l.bg, l.opts.NodeTimeout, call).out
 	yes := make([]int, len(batch))
 	refused := make([]int, len(batch))
+	var nodeErrs []error
 	for range l.nodes {
 		r := <-results
-		if r.err == nil {
+		if r.err != nil {
+			nodeErrs = append(nodeErrs, r.err)
+		} else {
 			l.opts.Observer.Observe(Event{Kind: EventNode, Node: l.nodes[r.node].name, Op: "extend", Duration: r.elapsed, Batch: len(batch)})
 		}
 		for i := range batch {
@@ -38,16 +42,28 @@ func (x *extender) extendBatch(batch []*Lease) {
 		}
 	}
 	elapsed := l.opts.Clock.Since(start)
-	retry := l.opts.Clock.Now().Add(max(l.opts.NodeTimeout, l.opts.ExtendInterval/4))
+	now := l.opts.Clock.Now()
 	for i, le := range batch {
 		err := x.settle(le, start, yes[i], refused[i], elapsed)
-		l.opts.Observer.Observe(Event{Kind: EventExtend, Name: le.name, Token: le.token, Duration: elapsed, Err: err})
-		if err == nil {
-			x.readd(le, start.Add(l.opts.ExtendInterval))
-		} else {
-			x.readd(le, retry) // no-op if the lease has ended
+		if err != nil && !errors.Is(err, ErrLeaseLost) {
+			err = outcome(err, nodeErrs)
 		}
+		l.opts.Observer.Observe(Event{Kind: EventExtend, Name: le.name, Token: le.token, Duration: elapsed, Err: err})
+		x.readd(le, now, start, err) // no-op if the lease has ended
 	}
+}
+
+// backoff is how long a lease waits before its next try after fails failed extensions in a
+// row: NodeTimeout or a quarter of ExtendInterval, whichever is longer, doubling with every
+// failure up to ExtendInterval. A lease whose nodes are gone is tried a few times before its
+// validity runs out, never in a loop.
+func (x *extender) backoff(fails int) time.Duration {
+	o := x.l.opts
+	d := max(o.NodeTimeout, o.ExtendInterval/4)
+	for range min(fails-1, 8) {
+		d *= 2
+	}
+	return min(d, o.ExtendInterval)
 }
 
 // settle applies one lease's votes from a batch that started at start.
@@ -64,14 +80,24 @@ func (x *extender) settle(le *Lease, start time.Time, yes, refused int, elapsed 
 	return fmt.Errorf("%w: extend %q", ErrUnavailable, le.name)
 }
 
-// readd puts le back, due at when, unless it has ended meanwhile.
-func (x *extender) readd(le *Lease, when time.Time) {
+// readd puts le back after an extension that started at start and ended at now with err: due
+// an ExtendInterval after start if it succeeded, else after its back-off, unless it has ended.
+func (x *extender) readd(le *Lease, now, start time.Time, err error) {
 	if le.Err() != nil {
+		x.mu.Lock()
+		delete(x.fails, le)
+		x.mu.Unlock()
 		return
 	}
 	x.mu.Lock()
-	x.register(le, when)
-	x.mu.Unlock()
+	defer x.mu.Unlock()
+	if err == nil {
+		delete(x.fails, le)
+		x.register(le, start.Add(x.l.opts.ExtendInterval), true)
+		return
+	}
+	x.fails[le]++
+	x.register(le, now.Add(x.backoff(x.fails[le])), false)
 }
 
 // begin marks the leases of a batch as in flight; end clears them and wakes Releases waiting.

@@ -2,7 +2,10 @@ package quorum_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,5 +37,49 @@ func TestAutoExtensionIsBatchedPerNode(t *testing.T) {
 		if err := le.Release(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// extendEvents counts the failed auto-extensions a Locker reports, and keeps the first.
+type extendEvents struct {
+	mu     sync.Mutex
+	failed int
+	first  error
+}
+
+func (e *extendEvents) Observe(ev quorum.Event) {
+	if ev.Kind != quorum.EventExtend || ev.Err == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.failed++
+	if e.first == nil {
+		e.first = ev.Err
+	}
+}
+
+// TestAutoExtensionBacksOffWhenNodesFail: with two of three nodes failing, an auto-extended
+// lease is tried a few times, with a growing pause, until its validity runs out; it never spins,
+// and each failure names the nodes that failed.
+func TestAutoExtensionBacksOffWhenNodesFail(t *testing.T) {
+	events := &extendEvents{}
+	c, l := newLocker(t, 3, quorum.Options{TTL: time.Second, Observer: events})
+	le := mustAcquire(t, l, "job")
+	le.AutoExtend()
+	c.Faults[1].SetFail(true)
+	c.Faults[2].SetFail(true)
+	<-le.Done()
+	events.mu.Lock()
+	defer events.mu.Unlock()
+	if events.failed == 0 || events.failed > 10 {
+		t.Fatalf("%d failed extensions reported within one TTL, want a few", events.failed)
+	}
+	var ne *quorum.NodeError
+	if !errors.As(events.first, &ne) || !errors.Is(events.first, quorum.ErrUnavailable) {
+		t.Fatalf("failed extension = %v, want ErrUnavailable naming the failed nodes", events.first)
+	}
+	if !errors.Is(le.Err(), quorum.ErrLeaseLost) || strings.Contains(le.Err().Error(), "m=+") {
+		t.Fatalf("lease ended with %q, want a plain ErrLeaseLost", le.Err())
 	}
 }

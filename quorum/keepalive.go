@@ -36,19 +36,20 @@ type extender struct {
 	current  map[*Lease]uint64        // the live registration of each auto-extended lease
 	gen      uint64                   // numbers registrations
 	inFlight map[*Lease]chan struct{} // leases of the batch in flight, and its end
+	fails    map[*Lease]int           // consecutive failed extensions of a lease: its back-off
 	running  bool
 	wake     chan struct{} // capacity 1: the set of leases changed
 }
 
 func newExtender(l *Locker) *extender {
 	return &extender{l: l, current: make(map[*Lease]uint64), inFlight: make(map[*Lease]chan struct{}),
-		wake: make(chan struct{}, 1)}
+		fails: make(map[*Lease]int), wake: make(chan struct{}, 1)}
 }
 
 // add registers le, due at when, and starts the extender's goroutine if needed.
 func (x *extender) add(le *Lease, when time.Time) {
 	x.mu.Lock()
-	x.register(le, when)
+	x.register(le, when, true)
 	start := !x.running
 	x.running = x.running || start
 	x.mu.Unlock()
@@ -60,11 +61,13 @@ func (x *extender) add(le *Lease, when time.Time) {
 	x.poke()
 }
 
-// register queues le, due at when, replacing its earlier registration. x.mu must be held.
-func (x *extender) register(le *Lease, when time.Time) {
+// register queues le, due at when, replacing its earlier registration; early says whether it
+// may join a batch before when (a retry after a failure may not: it waits out its back-off).
+// x.mu must be held.
+func (x *extender) register(le *Lease, when time.Time, early bool) {
 	x.gen++
 	x.current[le] = x.gen
-	heap.Push(&x.queue, due{le: le, when: when, gen: x.gen})
+	heap.Push(&x.queue, due{le: le, when: when, gen: x.gen, early: early})
 }
 
 // remove stops extending le, waiting for a batch in flight that holds it (at most NodeTimeout):
@@ -72,6 +75,7 @@ func (x *extender) register(le *Lease, when time.Time) {
 func (x *extender) remove(le *Lease) {
 	x.mu.Lock()
 	delete(x.current, le) // its queue entry is now stale
+	delete(x.fails, le)
 	wait := x.inFlight[le]
 	x.mu.Unlock()
 	if wait != nil {
@@ -132,7 +136,7 @@ func (x *extender) collect(now time.Time) (batch []*Lease, next time.Time) {
 			heap.Pop(&x.queue) // released, or registered again since
 			continue
 		}
-		if top.when.After(horizon) {
+		if top.when.After(horizon) || !top.early && top.when.After(now) {
 			return batch, top.when
 		}
 		heap.Pop(&x.queue)
@@ -149,9 +153,10 @@ func (x *extender) collect(now time.Time) (batch []*Lease, next time.Time) {
 
 // due is one registration of a lease in the extender's queue.
 type due struct {
-	le   *Lease
-	when time.Time
-	gen  uint64
+	le    *Lease
+	when  time.Time
+	gen   uint64
+	early bool // may join a batch up to half an ExtendInterval before when
 }
 
 // dueQueue is a min-heap of registrations by due time (container/heap).

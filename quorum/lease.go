@@ -110,8 +110,12 @@ func (le *Lease) checkExpiry() {
 	if le.err != nil || le.l.opts.Clock.Now().Before(le.validUntil) {
 		return
 	}
-	le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %v", ErrLeaseLost, le.name, le.validUntil))
+	le.loseLocked(fmt.Errorf("%w: %q: validity ran out at %s", ErrLeaseLost, le.name, wallText(le.validUntil)))
 }
+
+// wallText prints a time of the Locker's clock for people: its wall-clock reading in UTC,
+// without the monotonic reading that time.Time's String appends.
+func wallText(t time.Time) string { return t.Round(0).UTC().Format("2006-01-02 15:04:05.000 UTC") }
 
 // loseLocked ends a held lease as lost and cleans its keys up. le.mu must be held.
 func (le *Lease) loseLocked(err error) {
