@@ -58,8 +58,7 @@ func TestNewDeploymentWithANodeDown(t *testing.T) {
 	_ = probe.Release(ctx)
 	waitMarker(t, c, 2, "amnesic")
 	c.Servers[2].SetTime(time.Now().Add(time.Second)) // its quarantine has passed on its clock
-	_ = mustAcquire(t, l, "other2").Release(ctx)
-	waitHealed(t, c, 2)
+	healBy(t, c, l, 2)
 	if got := markerField(c, 2, "healed"); got != "heal" {
 		t.Fatalf("node 2 healed as %q, want heal (by the lock, from a majority)", got)
 	}
@@ -101,9 +100,7 @@ func TestHealedNodeKeepsTokensMonotonic(t *testing.T) {
 	probe := mustAcquire(t, a, "other") // first contact: node 0 starts its quarantine
 	_ = probe.Release(ctx)
 	c.Servers[0].SetTime(time.Now().Add(2 * time.Second)) // the quarantine has passed on node 0
-	probe = mustAcquire(t, a, "other")                    // meets node 0 again: heals it
-	_ = probe.Release(ctx)
-	waitHealed(t, c, 0)
+	healBy(t, c, a, 0)                                    // the next rounds that meet node 0 heal it
 
 	c.Faults[1].SetFail(true)
 	c.Faults[2].SetFail(true)

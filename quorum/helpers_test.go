@@ -115,3 +115,20 @@ func mustAcquireWithin(t *testing.T, l *quorum.Locker, name string, d time.Durat
 	}
 	return le
 }
+
+// healBy makes l take and release a lock until node i is healed (a round heals an amnesic node
+// only if its answer came within NodeTimeout, which a loaded machine may miss), for at most ten
+// seconds.
+func healBy(t *testing.T, c *quorumtest.Cluster, l *quorum.Locker, i int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for markerField(c, i, "state") != "ok" {
+		if time.Now().After(deadline) {
+			t.Fatalf("node %d was not healed: marker %q", i, markerField(c, i, "state"))
+		}
+		if le, err := l.TryAcquire(context.Background(), "heal-probe"); err == nil {
+			_ = le.Release(context.Background())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -95,6 +95,14 @@ func send[R any](l *Locker, ctx context.Context, timeout time.Duration, call nod
 	}
 	r.left.Store(int32(called) + 1) // finish runs only once the set-up below is complete
 	l.tasks.Add(1)                  // until the last result; its Done is in finish
+	for i, node := range l.nodes {  // before the deadline can fire: expire reads every slot
+		c := &r.cmds[i]
+		if to != nil && !to[i] {
+			c.delivered.Store(true) // never called: no result
+			continue
+		}
+		c.r, c.i, c.node, c.sc = r, i, node, node.mutated(call.script())
+	}
 	// The deadline is a network timeout, on the real monotonic clock, as a context's would be:
 	// a fake clock in tests must not hold a round open.
 	r.timer = time.AfterFunc(timeout, r.timeout)
@@ -102,13 +110,9 @@ func send[R any](l *Locker, ctx context.Context, timeout time.Duration, call nod
 		r.stopCtx = context.AfterFunc(ctx, func() { r.expire(ctx.Err()) })
 	}
 	for i, node := range l.nodes {
-		if to != nil && !to[i] {
-			r.cmds[i].delivered.Store(true) // never called: no result
-			continue
+		if to == nil || to[i] {
+			node.pipe.Send(&r.cmds[i])
 		}
-		c := &r.cmds[i]
-		c.r, c.i, c.node, c.sc = r, i, node, node.mutated(call.script())
-		node.pipe.Send(c)
 	}
 	r.countDown()
 	return r
