@@ -112,30 +112,16 @@ func inspectTimeout(opts quorum.Options, timeout time.Duration) time.Duration {
 	return min(max(opts.NodeTimeout, timeout), ttl/4)
 }
 
-// inspect builds a Locker over the URLs without Dial's checks, so that a deployment Dial would
-// refuse (two URLs of one server, a majority down) can still be examined, and returns its
-// reports and its options with every default filled in.
+// inspect inspects the nodes with quorum.Inspect, which needs no majority and accepts two URLs
+// of one server, so that a deployment Dial would refuse can still be examined, and returns the
+// reports and the options with every default filled in.
 func inspect(ctx context.Context, urls []string, opts quorum.Options) ([]quorum.NodeReport, quorum.Options, error) {
-	nodes := make([]quorum.Node, 0, len(urls))
-	defer func() {
-		for _, n := range nodes {
-			_ = n.Close()
-		}
-	}()
-	for _, u := range urls {
-		n, err := quorum.NewRedisNodeURL(u, opts)
-		if err != nil {
-			return nil, opts, err
-		}
-		nodes = append(nodes, n)
-	}
-	l, err := quorum.New(nodes, opts)
+	opts, err := opts.Validate()
 	if err != nil {
 		return nil, opts, err
 	}
-	defer l.Close()
-	reports, err := l.Inspect(ctx)
-	return reports, l.Options(), err
+	reports, err := quorum.Inspect(ctx, urls, opts)
+	return reports, opts, err
 }
 
 // writeTable prints one row per node, then the findings.

@@ -103,8 +103,8 @@ func cli(t *testing.T, dir string, args ...string) (int, string) {
 	return code, p.stderrText()
 }
 
-// startNodes starts n redis-server processes, stopped at cleanup, and bootstraps them: a new
-// deployment refuses the attempts that bootstrap it, which --wait 0 would report as unavailable.
+// startNodes starts n redis-server processes, stopped at cleanup, and brings them into service
+// as an operator does a new deployment (quorumlock heal --new-deployment).
 func startNodes(t *testing.T, n int) ([]*redisproc.Server, string) {
 	t.Helper()
 	servers := redisproc.StartN(t, n, redisproc.Config{AppendOnly: true})
@@ -119,11 +119,7 @@ func startNodes(t *testing.T, n int) ([]*redisproc.Server, string) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	le, err := l.Acquire(ctx, "bootstrap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := le.Release(ctx); err != nil {
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
 		t.Fatal(err)
 	}
 	return servers, strings.Join(urls, ",")
@@ -138,6 +134,18 @@ func closedPort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// closedURLs returns n URLs of a loopback port that nothing listened on a moment ago, each with
+// a database of its own, so that they are not refused as one node given twice.
+func closedURLs(t *testing.T, n int) []string {
+	t.Helper()
+	port := strconv.Itoa(closedPort(t))
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = "redis://127.0.0.1:" + port + "/" + strconv.Itoa(i)
+	}
+	return urls
 }
 
 // waitFile waits until path exists.
@@ -194,7 +202,7 @@ func testRunEnvironment(t *testing.T, nodes string) {
 
 func testRunExitCodes(t *testing.T, nodes string) {
 	dir := t.TempDir()
-	closed := "redis://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/0"
+	closed := strings.Join(closedURLs(t, 3), ",")
 	tests := []struct {
 		name  string
 		flags []string
@@ -207,7 +215,7 @@ func testRunExitCodes(t *testing.T, nodes string) {
 		{"killed, child's code", []string{"--child-exit-code"}, []string{"sh", "-c", "kill -KILL $$"}, 128 + 9},
 		{"killed", nil, []string{"sh", "-c", "kill -KILL $$"}, exitChildFailed},
 		{"not startable", nil, []string{filepath.Join(dir, "no-such-command")}, exitStartFailed},
-		{"nodes unavailable", []string{"--nodes", closed + "," + closed + "," + closed}, []string{"true"}, exitUnavailable},
+		{"nodes unavailable", []string{"--nodes", closed}, []string{"true"}, exitUnavailable},
 		{"invalid name", nil, []string{"true"}, exitUsage},
 	}
 	for _, tt := range tests {
