@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/quorum/quorumtest"
 )
 
 // demoConfig holds the demo's flags.
@@ -29,7 +29,7 @@ func parseDemo(args []string, stderr io.Writer) (demoConfig, error) {
 	fs.IntVar(&cfg.grants, "grants", 8, "number of grants to print (1-1000)")
 	fs.DurationVar(&cfg.ttl, "ttl", 2*time.Second, "lease TTL")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), lets workers contend for one lock\nand write through a fence, and shows a stale holder being refused.\n\nexample: quorumlock demo -nodes 5 -workers 8 -grants 20\n\nflags:\n")
+		fmt.Fprint(stderr, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), brings them into service as a new deployment,\nlets workers contend for one lock and write through a fence, and shows a stale holder\nbeing refused.\n\nexample: quorumlock demo -nodes 5 -workers 8 -grants 20\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -64,12 +64,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// demo starts the nodes, runs the workers until cfg.grants grants, then shows fencing at work.
+// demo starts the nodes, brings them into service, runs the workers until cfg.grants grants,
+// then shows fencing at work.
 func demo(ctx context.Context, cfg demoConfig, out io.Writer) error {
 	urls := make([]string, cfg.nodes)
 	for i := range urls {
-		s := miniredis.NewMiniRedis()
-		if err := s.StartAddr("127.0.0.1:0"); err != nil {
+		// A server that tells a run_id, as redis-server does, so that a restart would be seen.
+		s, err := quorumtest.StartServer()
+		if err != nil {
 			return err
 		}
 		defer s.Close()
@@ -82,6 +84,12 @@ func demo(ctx context.Context, cfg demoConfig, out io.Writer) error {
 	defer l.Close()
 	fmt.Fprintf(out, "%d in-process nodes (miniredis, not representative of Redis speed), %d workers contending for %q\n",
 		cfg.nodes, cfg.workers, "nightly-billing")
+	// The nodes were started just now and have never served: declare them a new deployment,
+	// as an operator does with quorumlock heal --new-deployment. New nodes refuse every grant.
+	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "brought the %d new nodes into service (heal --new-deployment: they have never served)\n", cfg.nodes)
 	fence := fencing.NewFence("billing-ledger")
 	stale, err := contend(ctx, l, cfg, fence, out)
 	if err != nil {

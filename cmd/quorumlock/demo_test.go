@@ -14,19 +14,22 @@ func TestDemoPrintsIncreasingTokensAndRefusesTheStaleHolder(t *testing.T) {
 		t.Fatalf("exit %d, stderr: %s", code, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 7 { // header, 5 grants, the stale write
+	if len(lines) != 8 { // header, the nodes brought into service, 5 grants, the stale write
 		t.Fatalf("output:\n%s", out.String())
 	}
+	if !strings.Contains(lines[1], "brought the 3 new nodes into service") {
+		t.Fatalf("the demo does not say it brought its new nodes into service: %s", lines[1])
+	}
 	var last string
-	for _, l := range lines[1:6] {
+	for _, l := range lines[2:7] {
 		tok := l[strings.LastIndex(l, " ")+1:]
 		if len(tok) < len(last) || len(tok) == len(last) && tok <= last {
 			t.Fatalf("tokens not increasing: %s after %s", tok, last)
 		}
 		last = tok
 	}
-	if !strings.Contains(lines[6], "stale token") {
-		t.Fatalf("the stale holder was not refused: %s", lines[6])
+	if !strings.Contains(lines[7], "stale token") {
+		t.Fatalf("the stale holder was not refused: %s", lines[7])
 	}
 }
 

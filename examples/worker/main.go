@@ -46,7 +46,8 @@ type config struct {
 const usage = `usage: go run ./examples/worker [flags]
 
 Runs the background-worker example in one command: starts %d in-process Redis nodes
-(miniredis) on 127.0.0.1 and a SQLite ledger in a temporary directory, then %d replicas of a
+(miniredis) on 127.0.0.1, brings them into service as a new deployment (they have never
+served), creates a SQLite ledger in a temporary directory, then starts %d replicas of a
 worker as child processes. Each replica loops on Locker.Do(%q); the holder runs
 batches that each do some work (-work) and then write one ledger row through sqlguard with
 its fencing token. The supervisor lets the first holder work (-run), stops it with SIGSTOP

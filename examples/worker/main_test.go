@@ -107,6 +107,9 @@ func TestWorker(t *testing.T) {
 		if r.code != 0 {
 			t.Errorf("exit %d, want 0", r.code)
 		}
+		if !strings.Contains(r.out, "brought the 3 new nodes into service") {
+			t.Error("the supervisor does not say it brought its new nodes into service")
+		}
 		checkSummary(t, r.out)
 		checkGone(t, r)
 	})

@@ -15,8 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/quorumlock/quorumlock/fencing"
+	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/quorum/quorumtest"
 )
 
 // child is one replica process.
@@ -56,6 +57,9 @@ func supervise(ctx context.Context, cfg config, stdout io.Writer) int {
 	urls, stopNodes, err := startNodes(nodes)
 	if err == nil {
 		defer stopNodes()
+		err = bringIntoService(ctx, urls, cfg.ttl)
+	}
+	if err == nil {
 		err = createLedger(ctx, dbPath)
 	}
 	if err != nil {
@@ -63,6 +67,7 @@ func supervise(ctx context.Context, cfg config, stdout io.Writer) int {
 		return 1
 	}
 	s.logf("supervisor", "%d miniredis nodes: %s", nodes, strings.Join(urls, " "))
+	s.logf("supervisor", "brought the %d new nodes into service (Heal with NewDeployment: they have never served)", nodes)
 	s.logf("supervisor", "SQLite ledger (WAL, busy_timeout 5s): %s", dbPath)
 	defer s.stopAll() // also on panic: no replica outlives the supervisor
 	err = s.startReplicas(urls, dbPath)
@@ -79,25 +84,38 @@ func supervise(ctx context.Context, cfg config, stdout io.Writer) int {
 	return 0
 }
 
-// startNodes starts n in-process Redis servers on free loopback ports.
+// startNodes starts n in-process Redis servers on free loopback ports. Each tells a run_id, as
+// redis-server does, so that the lock would see a restart.
 func startNodes(n int) (urls []string, stop func(), err error) {
-	var servers []*miniredis.Miniredis
+	var servers []*quorumtest.Server
 	stop = func() {
 		for _, s := range servers {
 			s.Close()
 		}
 	}
 	for range n {
-		s := miniredis.NewMiniRedis()
-		s.ClockTTL(true) // keys expire as time passes, as on a real Redis
-		if err := s.StartAddr("127.0.0.1:0"); err != nil {
+		s, err := quorumtest.StartServer()
+		if err != nil {
 			stop()
-			return nil, nil, fmt.Errorf("start miniredis: %w", err)
+			return nil, nil, err
 		}
+		s.ClockTTL(true) // keys expire as time passes, as on a real Redis
 		servers = append(servers, s)
 		urls = append(urls, "redis://"+s.Addr())
 	}
 	return urls, stop, nil
+}
+
+// bringIntoService declares the nodes, started just now, a new deployment: new nodes refuse
+// every grant until an operator brings them in (quorumlock heal --new-deployment does the same).
+func bringIntoService(ctx context.Context, urls []string, ttl time.Duration) error {
+	l, err := quorum.Dial(ctx, urls, quorum.Options{TTL: ttl})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	_, err = l.Heal(ctx, quorum.HealOptions{NewDeployment: true})
+	return err
 }
 
 // startReplicas re-executes this binary once per replica, with -replica N.
