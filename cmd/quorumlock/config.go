@@ -16,7 +16,7 @@ import (
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
-// Configuration shared by every command that talks to Redis nodes (run, doctor). Each setting
+// Configuration shared by every command that talks to Redis nodes (run, doctor, heal). Each setting
 // is a YAML key in the --config file, an environment variable and a flag, all derived from one
 // table, with the precedence flags > environment > file > defaults (quorum's Options defaults).
 
@@ -26,7 +26,7 @@ const envConfig = "QUORUMLOCK_CONFIG"
 const configHelp = `
 node and configuration flags (each also QUORUMLOCK_<NAME> in the environment, e.g.
 QUORUMLOCK_NODES, QUORUMLOCK_TTL, QUORUMLOCK_TLS_CA_FILE, and a key of the YAML file given by
---config or QUORUMLOCK_CONFIG: nodes, key_prefix, ttl, drift_factor, node_timeout,
+--config or QUORUMLOCK_CONFIG: nodes, key_prefix, ttl, drift_factor, node_timeout, quarantine,
 tls: {ca_file, cert_file, key_file, server_name, insecure_skip_verify}; flags win over the
 environment, which wins over the file; durations are Go durations such as 10s or 1m30s):
 `
@@ -38,6 +38,7 @@ type nodeConfig struct {
 	ttl         time.Duration
 	driftFactor float64
 	nodeTimeout time.Duration
+	quarantine  time.Duration
 	tls         tlsFiles
 	from        map[string]string // setting key → where its value came from, for errors
 }
@@ -83,6 +84,8 @@ var settings = []setting{
 	{key: "drift_factor", usage: "`fraction` of the TTL allowed for clock drift, in [0, 0.5); 0 means 0.01", set: setDriftFactor},
 	{key: "node_timeout", usage: "bound on every call to one node, a `duration` (default 50ms, or TTL/10 if smaller)",
 		set: positiveDuration(func(c *nodeConfig) *time.Duration { return &c.nodeTimeout })},
+	{key: "quarantine", usage: "how long a restarted or wiped node refuses grants, a `duration`: at least every client's TTL, at most 24h (default: the TTL)",
+		set: positiveDuration(func(c *nodeConfig) *time.Duration { return &c.quarantine })},
 	{key: "tls.ca_file", usage: "PEM `file` of the CAs of the servers' certificates, for rediss:// (default: the system's)",
 		set: plainString(func(c *nodeConfig) *string { return &c.tls.caFile })},
 	{key: "tls.cert_file", usage: "PEM client certificate `file` (with --tls-key-file)",
@@ -292,7 +295,8 @@ func (c *nodeConfig) check() error {
 // options returns the quorum.Options of c, loading the TLS files it names. Zero fields keep
 // quorum's defaults; quorum validates the combination.
 func (c *nodeConfig) options() (quorum.Options, error) {
-	opts := quorum.Options{TTL: c.ttl, DriftFactor: c.driftFactor, NodeTimeout: c.nodeTimeout, KeyPrefix: c.keyPrefix}
+	opts := quorum.Options{TTL: c.ttl, DriftFactor: c.driftFactor, NodeTimeout: c.nodeTimeout, KeyPrefix: c.keyPrefix,
+		Quarantine: c.quarantine}
 	tc, err := c.tlsConfig()
 	opts.TLSConfig = tc
 	return opts, err

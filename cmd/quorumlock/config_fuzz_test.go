@@ -81,7 +81,7 @@ func checkAccepted(t *testing.T, c nodeConfig) {
 			t.Fatalf("accepted node %q, which quorum refuses: %v", u, err)
 		}
 	}
-	if !(c.driftFactor >= 0 && c.driftFactor < 0.5) || c.ttl < 0 || c.nodeTimeout < 0 || len(c.keyPrefix) > 128 {
+	if !(c.driftFactor >= 0 && c.driftFactor < 0.5) || c.ttl < 0 || c.nodeTimeout < 0 || c.quarantine < 0 || len(c.keyPrefix) > 128 {
 		t.Fatalf("accepted out-of-range settings: %+v", c)
 	}
 }
@@ -94,7 +94,7 @@ func checkPrecedence(t *testing.T, c nodeConfig, env map[string]string, file []b
 	if yaml.Unmarshal(file, &m) != nil {
 		m = nil
 	}
-	durations := map[string]time.Duration{"ttl": c.ttl, "node_timeout": c.nodeTimeout}
+	durations := map[string]time.Duration{"ttl": c.ttl, "node_timeout": c.nodeTimeout, "quarantine": c.quarantine}
 	for key, got := range durations {
 		want, fromEnv := time.Duration(0), env["QUORUMLOCK_"+strings.ToUpper(key)]
 		switch s, inFile := m[key].(string); {

@@ -53,6 +53,7 @@ key_prefix: "file:"
 ttl: 30s
 drift_factor: 0.02
 node_timeout: 200ms
+quarantine: 1m
 tls:
   server_name: file.example
 `
@@ -69,16 +70,17 @@ func TestConfigPrecedence(t *testing.T) {
 			want: nodeConfig{nodes: []string{"redis://a:1", "redis://b:2", "redis://c:3"}}},
 		{name: "file only", file: fullFile, args: []string{"--config", "$DIR/q.yaml"},
 			want: nodeConfig{nodes: []string{"redis://file-a:6379", "redis://file-b:6379/2", "rediss://file-c:6380"}, keyPrefix: "file:",
-				ttl: 30 * time.Second, driftFactor: 0.02, nodeTimeout: 200 * time.Millisecond, tls: tlsFiles{serverName: "file.example"}}},
+				ttl: 30 * time.Second, driftFactor: 0.02, nodeTimeout: 200 * time.Millisecond, quarantine: time.Minute, tls: tlsFiles{serverName: "file.example"}}},
 		{name: "environment over file", file: fullFile, args: []string{"--config", "$DIR/q.yaml"},
-			env: map[string]string{"QUORUMLOCK_TTL": "5s", "QUORUMLOCK_NODES": "redis://env:1", "QUORUMLOCK_TLS_SERVER_NAME": "env.example"},
+			env: map[string]string{"QUORUMLOCK_TTL": "5s", "QUORUMLOCK_NODES": "redis://env:1", "QUORUMLOCK_TLS_SERVER_NAME": "env.example",
+				"QUORUMLOCK_QUARANTINE": "90s"},
 			want: nodeConfig{nodes: []string{"redis://env:1"}, keyPrefix: "file:",
-				ttl: 5 * time.Second, driftFactor: 0.02, nodeTimeout: 200 * time.Millisecond, tls: tlsFiles{serverName: "env.example"}}},
+				ttl: 5 * time.Second, driftFactor: 0.02, nodeTimeout: 200 * time.Millisecond, quarantine: 90 * time.Second, tls: tlsFiles{serverName: "env.example"}}},
 		{name: "flags over environment over file", file: fullFile,
 			env:  map[string]string{"QUORUMLOCK_CONFIG": "$DIR/q.yaml", "QUORUMLOCK_TTL": "5s", "QUORUMLOCK_KEY_PREFIX": "env:"},
-			args: []string{"--ttl", "7s", "--drift-factor", "0.1", "--tls-insecure-skip-verify"},
+			args: []string{"--ttl", "7s", "--drift-factor", "0.1", "--tls-insecure-skip-verify", "--quarantine", "2m"},
 			want: nodeConfig{nodes: []string{"redis://file-a:6379", "redis://file-b:6379/2", "rediss://file-c:6380"}, keyPrefix: "env:",
-				ttl: 7 * time.Second, driftFactor: 0.1, nodeTimeout: 200 * time.Millisecond,
+				ttl: 7 * time.Second, driftFactor: 0.1, nodeTimeout: 200 * time.Millisecond, quarantine: 2 * time.Minute,
 				tls: tlsFiles{serverName: "file.example", insecureSkipVerify: true}}},
 		{name: "--config over QUORUMLOCK_CONFIG", file: "nodes: redis://x:1,redis://y:2\n",
 			env:  map[string]string{"QUORUMLOCK_CONFIG": "$DIR/missing.yaml"},
@@ -98,7 +100,8 @@ func TestConfigPrecedence(t *testing.T) {
 			}
 			got.from = nil
 			if !slices.Equal(got.nodes, tt.want.nodes) || got.keyPrefix != tt.want.keyPrefix || got.ttl != tt.want.ttl ||
-				got.driftFactor != tt.want.driftFactor || got.nodeTimeout != tt.want.nodeTimeout || got.tls != tt.want.tls {
+				got.driftFactor != tt.want.driftFactor || got.nodeTimeout != tt.want.nodeTimeout || got.quarantine != tt.want.quarantine ||
+				got.tls != tt.want.tls {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -112,10 +115,11 @@ func TestConfigErrorsNameTheFieldAndLine(t *testing.T) {
 		args       []string // default: --config $DIR/q.yaml
 		want       string
 	}{
-		{name: "unknown field", file: "nodes: [redis://a:1]\ntll: 1s\n", want: `q.yaml:2: unknown field "tll" (known: nodes, key_prefix, ttl, drift_factor, node_timeout, tls)`},
+		{name: "unknown field", file: "nodes: [redis://a:1]\ntll: 1s\n", want: `q.yaml:2: unknown field "tll" (known: nodes, key_prefix, ttl, drift_factor, node_timeout, quarantine, tls)`},
 		{name: "unknown tls field", file: "tls:\n  server_name: x\n  ca: ca.pem\n", want: `q.yaml:3: unknown field "tls.ca" (known: ca_file, cert_file, key_file, server_name, insecure_skip_verify)`},
 		{name: "duration without unit", file: "\nttl: 10\n", want: `q.yaml:2: ttl: invalid duration "10": want a Go duration`},
 		{name: "negative duration", file: "node_timeout: -1s\n", want: "q.yaml:1: node_timeout: -1s: must be positive"},
+		{name: "zero quarantine", file: "quarantine: 0s\n", want: "q.yaml:1: quarantine: 0s: must be positive"},
 		{name: "drift factor out of range", file: "drift_factor: 0.7\n", want: "q.yaml:1: drift_factor: 0.7: must be in [0, 0.5)"},
 		{name: "drift factor not a number", file: "drift_factor: lots\n", want: `q.yaml:1: drift_factor: invalid number "lots"`},
 		{name: "bad boolean", file: "tls:\n  insecure_skip_verify: maybe\n", want: `q.yaml:2: tls.insecure_skip_verify: invalid boolean "maybe"`},
@@ -185,10 +189,25 @@ func TestConfigTLSFiles(t *testing.T) {
 	}
 }
 
+func TestConfigOptions(t *testing.T) {
+	cfg, err := loadArgs(t.TempDir(), []string{"--nodes", "redis://a:1", "--ttl", "3s", "--quarantine", "1m", "--key-prefix", "p:"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := cfg.options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.TTL != 3*time.Second || opts.Quarantine != time.Minute || opts.KeyPrefix != "p:" {
+		t.Fatalf("options %+v: want TTL 3s, Quarantine 1m, KeyPrefix p:", opts)
+	}
+}
+
 func TestSettingNames(t *testing.T) {
 	for _, tt := range []struct{ key, flag, env string }{
 		{"nodes", "nodes", "QUORUMLOCK_NODES"},
 		{"node_timeout", "node-timeout", "QUORUMLOCK_NODE_TIMEOUT"},
+		{"quarantine", "quarantine", "QUORUMLOCK_QUARANTINE"},
 		{"tls.insecure_skip_verify", "tls-insecure-skip-verify", "QUORUMLOCK_TLS_INSECURE_SKIP_VERIFY"},
 	} {
 		s := lookupSetting(tt.key)

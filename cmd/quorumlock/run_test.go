@@ -339,6 +339,8 @@ func TestRunUsageErrorsExit2(t *testing.T) {
 		{"run", "--nodes", "redis://a:1", "--metrics-addr", "256.0.0.1:bad", "job", "--", "true"},
 		{"doctor", "--nodes", "redis://a:1", "--timeout", "0s"},
 		{"doctor", "--nodes", "ftp://a:1"},
+		{"run", "--nodes", "redis://a:1", "--ttl", "10s", "--quarantine", "5s", "job", "--", "true"}, // below the TTL
+		{"doctor", "--nodes", "redis://a:1", "--quarantine", "25h"},                                  // above a day
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, &out, &errOut); code != exitUsage || errOut.Len() == 0 {
