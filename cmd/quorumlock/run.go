@@ -22,7 +22,7 @@ const (
 	exitChildFailed = 1 // the command failed (without --child-exit-code)
 	exitUsage       = 2 // usage or configuration error
 	exitNotAcquired = 3 // held by someone else: not acquired within --wait
-	exitUnavailable = 4 // fewer than a majority of nodes answered
+	exitUnavailable = 4 // fewer than a majority of nodes answered, or the nodes need quorumlock heal
 	exitLeaseLost   = 5 // the lease was lost while the command ran; it was terminated
 	exitStartFailed = 6 // the command could not be started
 )
@@ -50,15 +50,18 @@ group, ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, and acts when its pipe from 
 When quorumlock ends normally it stops the watchdog, and whatever COMMAND left running in the
 background is not killed (unless the lease was lost).
 
-On a new deployment the first attempt bootstraps the nodes (every node must answer) and is then
-granted.
+A new deployment grants nothing until an operator brings its nodes into service, once:
+quorumlock heal --new-deployment. Until then, and whenever more nodes restarted or lost their
+data than a majority can spare, run exits 4 at once, even with --wait, and its log says which
+heal command to run. A minority of restarted nodes costs nothing: the lock heals them itself.
 
 exit codes:
   0      COMMAND exited 0
   1      COMMAND exited non-zero or was killed by a signal (without --child-exit-code)
   2      usage or configuration error
   3      the lock is held by someone else: not acquired within --wait (at once with --wait 0)
-  4      nodes unavailable: fewer than a majority answered (when connecting, or the last attempt)
+  4      nodes unavailable: fewer than a majority answered (when connecting, or the last attempt),
+         or the deployment needs quorumlock heal (at once, whatever --wait)
   5      the lease was lost while COMMAND ran: COMMAND was terminated
   6      COMMAND (or its watchdog) could not be started (not found, not executable)
   128+N  interrupted by signal N before COMMAND started (SIGINT 130, SIGTERM 143)
@@ -206,11 +209,15 @@ func (rc runConfig) acquire(nodes []string, opts quorum.Options, sigs <-chan os.
 	}
 	if err != nil {
 		code := acquireExit(err, rec.last())
-		level := slog.LevelError
-		if code == exitNotAcquired {
+		level, msg, attrs := slog.LevelError, "not acquired", []any{"name", rc.name}
+		switch {
+		case code == exitNotAcquired:
 			level = slog.LevelWarn // someone else holds it: the lock at work
+		case errors.Is(err, quorum.ErrNeedsHeal) && l != nil:
+			msg = "not acquired: the deployment needs an operator"
+			attrs = append(attrs, healAdvice(l)...)
 		}
-		log.Log(context.Background(), level, "not acquired", "name", rc.name, "err", err, "exit", code)
+		log.Log(context.Background(), level, msg, append(attrs, "err", err, "exit", code)...)
 		if l != nil {
 			_ = l.Close()
 		}
@@ -246,6 +253,8 @@ func acquireExit(err, last error) int {
 		return se.exitCode()
 	case errors.Is(err, quorum.ErrInvalidName), errors.Is(err, quorum.ErrInvalidOptions):
 		return exitUsage
+	case errors.Is(err, quorum.ErrNeedsHeal): // Acquire returns it at once: waiting cannot help
+		return exitUnavailable
 	case errors.Is(err, quorum.ErrNotAcquired):
 		return exitNotAcquired
 	case errors.Is(err, quorum.ErrUnavailable): // before the deadline: node errors may wrap it
@@ -254,6 +263,20 @@ func acquireExit(err, last error) int {
 		return exitNotAcquired
 	}
 	return exitUnavailable
+}
+
+// healAdvice reads the nodes' states (as heal --dry-run does) and returns the log attributes
+// that say which heal command brings the deployment back, and why.
+func healAdvice(l *quorum.Locker) []any {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	plan, _ := l.Heal(ctx, quorum.HealOptions{DryRun: true}) // refused or not, it says what it read
+	c := healCensus(plan.Nodes)
+	attrs := []any{"run", c.healCommand()}
+	if c.looksNew() {
+		attrs = append(attrs, "hint", newHint(recoveryWait(plan.Nodes, quorum.DefaultClockSkew)))
+	}
+	return attrs
 }
 
 // supervise runs the command while the lease is kept extended, releases the lease when the
