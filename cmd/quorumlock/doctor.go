@@ -21,16 +21,20 @@ const doctorHelp = `usage: quorumlock doctor [flags]
 
 Inspects every node: reachability, round-trip time, server version, run_id (two URLs that reach
 one server share it), persistence (appendonly, appendfsync, RDB snapshots), maxmemory-policy,
-clock offset against this host, and the lock's marker under the key prefix (ok; amnesic: lost
-its data and quarantined until healed; absent: never used). Prints a table, the findings, and a
-verdict of what this deployment does and does not guarantee. It only reads (INFO, CONFIG GET,
-TIME and the marker), and inspects even a deployment that run would refuse.
+clock offset against this host, and the lock's marker under the key prefix, which gives the
+node's state: ok (in service), new (no lock state: never served, or lost everything),
+restarted (its server restarted since it was last in service), or unreachable. A new or
+restarted node grants nothing until it is healed: by the lock itself while a majority is in
+service, else by quorumlock heal. Prints a table, the findings, and a verdict of what this
+deployment does and does not guarantee, naming the command to run when it cannot grant. It only
+reads (INFO, CONFIG GET, TIME and the marker), and inspects even a deployment run would refuse.
 
 exit codes:
-  0  no danger finding (warnings may remain)
-  1  at least one danger finding: a guarantee is broken until it is fixed
+  0  a majority can grant, and no finding breaks a guarantee (warnings may remain)
+  1  a majority can grant, but a danger finding breaks a guarantee until it is fixed
   2  usage or configuration error
-  4  no danger finding, but fewer than a majority of the nodes can grant now
+  4  nothing can be granted now: fewer than a majority answer, or too few nodes are in service
+     (a new deployment, or a majority restarted or lost data: the verdict names the heal command)
 
 examples:
   quorumlock doctor --nodes redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379
@@ -89,8 +93,8 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return exitUnavailable
 	}
+	a := assess(reports) // adds the findings about the deployment as a whole
 	werr := writeTable(stdout, reports)
-	a := assess(reports)
 	fmt.Fprintln(stdout)
 	for _, line := range a.verdict(opts) {
 		fmt.Fprintln(stdout, line)
@@ -127,7 +131,7 @@ func inspect(ctx context.Context, urls []string, opts quorum.Options) ([]quorum.
 // writeTable prints one row per node, then the findings.
 func writeTable(w io.Writer, reports []quorum.NodeReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tNODE\tREACHABLE\tRTT\tVERSION\tRUN_ID\tPERSISTENCE\tMAXMEMORY\tCLOCK OFFSET\tMARKER")
+	fmt.Fprintln(tw, "#\tNODE\tREACHABLE\tRTT\tVERSION\tRUN_ID\tPERSISTENCE\tMAXMEMORY\tCLOCK OFFSET\tSTATE")
 	first := make(map[string]int) // run_id → first row with it
 	for i, r := range reports {
 		if r.Err != nil {
@@ -141,7 +145,7 @@ func writeTable(w io.Writer, reports []quorum.NodeReport) error {
 			first[r.Info.RunID] = i
 		}
 		fmt.Fprintf(tw, "%d\t%s\tyes\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, r.Node, millis(r.RTT), orUnknown(r.Info.Version),
-			runID, persistence(r.Info), memory(r.Info), fmt.Sprintf("%+.2fms", ms(r.Offset)), orUnknown(r.Info.State))
+			runID, persistence(r.Info), memory(r.Info), fmt.Sprintf("%+.2fms", ms(r.Offset)), inspectState(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quorumlock/quorumlock/internal/redisproc"
 	"github.com/quorumlock/quorumlock/quorum"
@@ -16,6 +17,7 @@ func TestDoctor(t *testing.T) {
 	rdb := redisproc.Start(t, redisproc.Config{ExtraArgs: []string{"--save", "3600 1"}})
 	lru := redisproc.Start(t, redisproc.Config{AppendOnly: true,
 		ExtraArgs: []string{"--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"}})
+	bringIntoService(t, good[0].URL(), good[1].URL(), good[2].URL(), rdb.URL(), lru.URL())
 	closed := closedURLs(t, 2)
 	sameServer := "redis://" + good[0].Addr() + "/1" // another database of the same server
 	tests := []struct {
@@ -38,7 +40,7 @@ func TestDoctor(t *testing.T) {
 		{"a minority unreachable", []string{good[0].URL(), good[1].URL(), closed[0]}, exitOK,
 			[]string{"warning  #3", "unreachable", "Unknown: 1 node(s) did not answer"}},
 		{"a majority unreachable", []string{good[0].URL(), closed[0], closed[1]}, exitUnavailable,
-			[]string{"Availability: NONE now"}},
+			[]string{"Availability: NONE: only 1 of 3 nodes answered"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,34 +61,85 @@ func TestDoctor(t *testing.T) {
 	}
 }
 
+// reportOf is the report of a node whose marker has state and lost ("" for none), written under
+// markerRun.
+func reportOf(runID, state, markerRun, lost string) quorum.NodeReport {
+	return quorum.NodeReport{Node: "n-" + runID, Info: quorum.NodeInfo{RunID: runID, State: state, MarkerRunID: markerRun, Lost: lost}}
+}
+
+func TestInspectState(t *testing.T) {
+	for _, tt := range []struct {
+		r    quorum.NodeReport
+		want string
+	}{
+		{reportOf("a", "ok", "a", ""), stateOK},
+		{reportOf("a", "ok", "old", ""), stateRestarted}, // amnesic from its next call
+		{reportOf("a", "amnesic", "a", "restart"), stateRestarted},
+		{reportOf("a", "amnesic", "a", "new"), stateNew},
+		{reportOf("a", "absent", "", ""), stateNew},
+		{quorum.NodeReport{Err: errors.New("refused")}, stateUnreachable},
+	} {
+		if got := inspectState(tt.r); got != tt.want {
+			t.Errorf("%+v: state %s, want %s", tt.r.Info, got, tt.want)
+		}
+	}
+}
+
 func TestAssess(t *testing.T) {
-	node := func(runID, state string) quorum.NodeReport {
-		return quorum.NodeReport{Node: "n-" + runID, Info: quorum.NodeInfo{RunID: runID, State: state}}
+	ok := func(id string) quorum.NodeReport { return reportOf(id, "ok", id, "") }
+	absent := func(id string) quorum.NodeReport { return reportOf(id, "absent", "", "") }
+	fresh := func(id string) quorum.NodeReport { return reportOf(id, "amnesic", id, "new") }
+	restarted := func(id string) quorum.NodeReport {
+		r := reportOf(id, "ok", "old-"+id, "")
+		r.Findings = []quorum.Finding{{Severity: quorum.Warning, Message: "restarted since its marker was written (run_id x, marker y): quarantined for 10s and healed at the next call"}}
+		return r
 	}
 	down := quorum.NodeReport{Node: "down", Err: errors.New("refused"), Findings: []quorum.Finding{{Severity: quorum.Warning}}}
-	danger := node("x", "ok")
+	danger := ok("x")
 	danger.Findings = []quorum.Finding{{Severity: quorum.Danger}, {Severity: quorum.Info}}
 	tests := []struct {
-		name     string
-		reports  []quorum.NodeReport
-		canGrant int
-		servers  int
-		tolerate int
-		code     int
+		name                    string
+		reports                 []quorum.NodeReport
+		inService, servers, tol int
+		dangers                 int
+		code                    int
+		heal                    string // the command the verdict names, if any
 	}{
-		{"five independent", []quorum.NodeReport{node("a", "ok"), node("b", "ok"), node("c", "ok"), node("d", "ok"), node("e", "ok")}, 5, 5, 2, exitOK},
-		{"one server twice of five", []quorum.NodeReport{node("a", "ok"), node("a", "ok"), node("c", "ok"), node("d", "ok"), node("e", "ok")}, 5, 4, 1, exitOK},
-		{"a quarantined node cannot grant", []quorum.NodeReport{node("a", "ok"), node("b", "amnesic"), node("c", "ok")}, 2, 2, 0, exitOK},
-		{"a new deployment bootstraps", []quorum.NodeReport{node("a", "absent"), node("b", "amnesic"), node("c", "amnesic")}, 3, 3, 1, exitOK},
-		{"a majority quarantined", []quorum.NodeReport{node("a", "ok"), node("b", "amnesic"), node("c", "amnesic")}, 1, 1, 0, exitUnavailable},
-		{"a majority down", []quorum.NodeReport{node("a", "ok"), down, down}, 1, 1, 0, exitUnavailable},
-		{"danger wins over down", []quorum.NodeReport{danger, down, down}, 1, 1, 0, exitDanger},
+		{"five independent", []quorum.NodeReport{ok("a"), ok("b"), ok("c"), ok("d"), ok("e")}, 5, 5, 2, 0, exitOK, ""},
+		{"one server twice of five", []quorum.NodeReport{ok("a"), ok("a"), ok("c"), ok("d"), ok("e")}, 5, 4, 1, 0, exitOK, ""},
+		{"a restarted node is healed by the lock", []quorum.NodeReport{ok("a"), restarted("b"), ok("c")}, 2, 2, 0, 0, exitOK, ""},
+		{"a wiped node beside served ones", []quorum.NodeReport{ok("a"), fresh("b"), ok("c")}, 2, 2, 0, 1, exitDanger, ""},
+		{"a new deployment", []quorum.NodeReport{absent("a"), fresh("b"), fresh("c")}, 0, 0, 0, 0, exitUnavailable, "quorumlock heal --new-deployment"},
+		{"a new deployment, one node down", []quorum.NodeReport{absent("a"), fresh("b"), down}, 0, 0, 0, 0, exitUnavailable, "quorumlock heal --new-deployment"},
+		{"a majority restarted", []quorum.NodeReport{ok("a"), restarted("b"), restarted("c")}, 1, 1, 0, 0, exitUnavailable, "quorumlock heal"},
+		{"a majority wiped", []quorum.NodeReport{ok("a"), absent("b"), absent("c")}, 1, 1, 0, 2, exitUnavailable, "quorumlock heal"},
+		{"a majority down", []quorum.NodeReport{ok("a"), down, down}, 1, 1, 0, 0, exitUnavailable, ""},
+		{"nothing granted wins over danger", []quorum.NodeReport{danger, down, down}, 1, 1, 0, 1, exitUnavailable, ""},
+		{"amnesic, waiting for the unreachable", []quorum.NodeReport{ok("a"), ok("b"), restarted("c"), down, down}, 2, 2, 0, 0, exitUnavailable, ""},
 	}
 	for _, tt := range tests {
 		a := assess(tt.reports)
-		if a.canGrant != tt.canGrant || a.servers != tt.servers || a.tolerate != tt.tolerate || a.exitCode() != tt.code {
-			t.Errorf("%s: can grant %d on %d servers, tolerates %d, exit %d; want %d, %d, %d, %d", tt.name,
-				a.canGrant, a.servers, a.tolerate, a.exitCode(), tt.canGrant, tt.servers, tt.tolerate, tt.code)
+		if a.ok != tt.inService || a.servers != tt.servers || a.tolerate != tt.tol || a.dangers != tt.dangers || a.exitCode() != tt.code {
+			t.Errorf("%s: %d in service on %d servers, tolerates %d, %d dangers, exit %d; want %d, %d, %d, %d, %d", tt.name,
+				a.ok, a.servers, a.tolerate, a.dangers, a.exitCode(), tt.inService, tt.servers, tt.tol, tt.dangers, tt.code)
+		}
+		verdict := strings.Join(a.verdict(quorum.Options{TTL: 10 * time.Second, Quarantine: 10 * time.Second}), "\n")
+		var findings []string
+		for _, r := range tt.reports {
+			for _, f := range r.Findings {
+				findings = append(findings, f.Message)
+			}
+		}
+		all := verdict + "\n" + strings.Join(findings, "\n")
+		switch {
+		case tt.heal != "" && !strings.Contains(verdict, "operator runs\n    "+tt.heal+"\n"):
+			t.Errorf("%s: the verdict does not name %q:\n%s", tt.name, tt.heal, verdict)
+		case tt.heal == "" && strings.Contains(verdict, "operator runs"):
+			t.Errorf("%s: the verdict asks for an operator:\n%s", tt.name, verdict)
+		case tt.code == exitUnavailable && strings.Contains(all, "can grant now"):
+			t.Errorf("%s: says a node can grant now:\n%s", tt.name, all)
+		case tt.code == exitUnavailable && strings.Contains(all, "healed at the next call"):
+			t.Errorf("%s: promises a heal by the lock:\n%s", tt.name, all)
 		}
 	}
 }

@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd    *exec.Cmd
 	dir    string
+	stdout string        // path of its stdout
 	stderr string        // path of its stderr
 	exited chan struct{} // closed once it has exited
 }
@@ -58,7 +59,7 @@ func startCLI(t *testing.T, dir string, args ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.stderr = errf.Name()
+	p.stdout, p.stderr = out.Name(), errf.Name()
 	p.cmd.Stdout, p.cmd.Stderr = out, errf
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -95,6 +96,11 @@ func (p *process) stderrText() string {
 	return string(b)
 }
 
+func (p *process) stdoutText() string {
+	b, _ := os.ReadFile(p.stdout)
+	return string(b)
+}
+
 // cli runs "quorumlock args..." in dir and returns its exit code and stderr.
 func cli(t *testing.T, dir string, args ...string) (int, string) {
 	t.Helper()
@@ -103,8 +109,7 @@ func cli(t *testing.T, dir string, args ...string) (int, string) {
 	return code, p.stderrText()
 }
 
-// startNodes starts n redis-server processes, stopped at cleanup, and brings them into service
-// as an operator does a new deployment (quorumlock heal --new-deployment).
+// startNodes starts n redis-server processes, stopped at cleanup, and brings them into service.
 func startNodes(t *testing.T, n int) ([]*redisproc.Server, string) {
 	t.Helper()
 	servers := redisproc.StartN(t, n, redisproc.Config{AppendOnly: true})
@@ -112,6 +117,14 @@ func startNodes(t *testing.T, n int) ([]*redisproc.Server, string) {
 	for i, s := range servers {
 		urls[i] = s.URL()
 	}
+	bringIntoService(t, urls...)
+	return servers, strings.Join(urls, ",")
+}
+
+// bringIntoService brings new nodes into service as an operator does a new deployment
+// (quorumlock heal --new-deployment), with the default key prefix.
+func bringIntoService(t *testing.T, urls ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	l, err := quorum.Dial(ctx, urls, quorum.Options{})
@@ -122,7 +135,6 @@ func startNodes(t *testing.T, n int) ([]*redisproc.Server, string) {
 	if _, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true}); err != nil {
 		t.Fatal(err)
 	}
-	return servers, strings.Join(urls, ",")
 }
 
 // closedPort returns a loopback port that nothing listened on a moment ago.
