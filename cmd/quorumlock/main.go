@@ -3,11 +3,12 @@
 //	quorumlock run [flags] NAME -- COMMAND [ARGS...]
 //	                            run COMMAND while holding the lock NAME, with its fencing token
 //	quorumlock doctor [flags]   inspect the nodes and say what the deployment guarantees
+//	quorumlock heal [flags]     bring into service nodes that cannot heal by themselves (new, or a majority lost)
 //	quorumlock demo [flags]     contending workers on in-process nodes, printing grants and tokens
 //	quorumlock bench [flags]    quorumlock beside redsync on the same Redis nodes: speed and leftovers
 //	quorumlock check [flags]    the safety campaign: generated fault histories, every one checked
 //
-// run and doctor take their nodes and options from flags, QUORUMLOCK_* environment variables and
+// run, doctor and heal take their nodes and options from flags, QUORUMLOCK_* environment variables and
 // a YAML file (--config), in that order of precedence. Run "quorumlock COMMAND -h" for a
 // command's flags, exit codes and examples.
 package main
@@ -26,6 +27,7 @@ const usage = `usage: quorumlock COMMAND [flags]
 commands:
   run     run a command while holding a lock: quorumlock run [flags] NAME -- COMMAND [ARGS...]
   doctor  inspect the nodes and say what the deployment does and does not guarantee
+  heal    bring the nodes into service: a new deployment, or after a majority restarted or lost data
   demo    start in-process nodes and let contending workers take a fenced lock
   bench   measure quorumlock beside redsync on the same Redis nodes
   check   run the safety campaign: faults injected, every history checked
@@ -36,6 +38,7 @@ examples:
   quorumlock doctor --nodes redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379
   QUORUMLOCK_NODES=redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379 \
       quorumlock run --wait 1m nightly-billing -- ./billing.sh
+  quorumlock heal --new-deployment --config /etc/quorumlock.yaml
   quorumlock demo
 `
 
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runRun(ctx, args[1:], stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout, stderr)
+	case "heal":
+		return runHeal(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":
