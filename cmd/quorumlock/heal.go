@@ -34,7 +34,7 @@ does it, unless --dry-run:
                     valid), then gives them a floor above every token that can have been
                     granted: the latest node clock plus a day plus --clock-skew. Later tokens
                     are larger than every earlier one, whatever was lost, and run about a day
-                    ahead of the clocks. Nothing is written before the wait is over: interrupt
+                    ahead of the clocks. No node is healed before the wait is over: interrupt
                     heal during the wait to cancel.
 
 heal refuses when it is not needed: no node is amnesic, or a majority of the nodes is healthy,
@@ -67,7 +67,7 @@ func parseHeal(args []string, stderr io.Writer) (healConfig, error) {
 	hc := healConfig{}
 	fs := commandFlags("heal", healHelp, stderr, &hc.cfg, func(fs *flag.FlagSet) {
 		fs.BoolVar(&hc.newDeployment, "new-deployment", false, "the servers have never served this lock: put their nodes into service at once")
-		fs.BoolVar(&hc.dryRun, "dry-run", false, "print what heal found and would do, and change nothing")
+		fs.BoolVar(&hc.dryRun, "dry-run", false, "print what heal found and would do, and heal nothing")
 		fs.DurationVar(&hc.clockSkew, "clock-skew", quorum.DefaultClockSkew, "how far apart the nodes' clocks may be, a `duration`; a recovery waits twice that")
 	})
 	if err := fs.Parse(args); err != nil {
@@ -137,7 +137,7 @@ func (hc healConfig) heal(ctx context.Context, l *quorum.Locker, stdout, stderr 
 		fmt.Fprintf(stderr, "quorumlock heal: %v\n", perr)
 		return exitHealRefused
 	case hc.dryRun:
-		fmt.Fprintln(stdout, "\ndry run: nothing was changed.")
+		fmt.Fprintln(stdout, "\ndry run: no node was healed.")
 		return exitOK
 	}
 	p := newProgress(stdout)

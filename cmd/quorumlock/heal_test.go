@@ -85,7 +85,7 @@ func TestHealNewDeploymentWithANodeDown(t *testing.T) {
 		}
 	}
 	cliRun(t, dir, "heal", "--nodes", nodes, "--dry-run").expect(t, "heal --dry-run", exitOK,
-		"action: recovery", "`quorumlock heal --new-deployment` brings them in at once", "dry run: nothing was changed")
+		"action: recovery", "`quorumlock heal --new-deployment` brings them in at once", "dry run: no node was healed")
 	cliRun(t, dir, "heal", "--nodes", nodes, "--new-deployment").expect(t, "heal --new-deployment", exitOK,
 		"action: new deployment", "healed: "+servers[0].Addr()+"/0, "+servers[1].Addr()+"/0",
 		"left alone (unreachable): "+servers[2].Addr()+"/0", "the deployment can grant now")

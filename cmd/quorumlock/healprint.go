@@ -45,7 +45,7 @@ func writePlan(w io.Writer, plan quorum.HealReport, c census, skew time.Duration
 		fmt.Fprintf(w, "plan:   wait %v (the amnesic nodes' quarantine, and twice the clock skew of %v), then give the\n", wait, skew)
 		fmt.Fprintf(w, "        %d amnesic node(s) a floor above every token that can have been granted: the latest node\n", c.amnesic())
 		fmt.Fprintln(w, "        clock plus a day plus the clock skew. Tokens then run about a day ahead of the clocks.")
-		fmt.Fprintln(w, "        Nothing is written before the wait is over: interrupt heal during the wait to cancel.")
+		fmt.Fprintln(w, "        No node is healed before the wait is over: interrupt heal during the wait to cancel.")
 		if c.looksNew() {
 			fmt.Fprintf(w, "hint:   %s.\n", wrap(newHint(wait), 92, "        "))
 		}
@@ -128,7 +128,7 @@ func (p *progress) countdown(wait time.Duration) (stop func()) {
 				return
 			case <-tick.C:
 				if left := time.Until(end); left > 0 {
-					p.say(fmt.Sprintf("still waiting: about %v left; nothing written yet", left.Round(time.Second)))
+					p.say(fmt.Sprintf("still waiting: about %v left; no node healed yet", left.Round(time.Second)))
 				}
 			}
 		}
