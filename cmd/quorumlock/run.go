@@ -53,7 +53,7 @@ background is not killed (unless the lease was lost).
 A new deployment grants nothing until an operator brings its nodes into service, once:
 quorumlock heal --new-deployment. Until then, and whenever more nodes restarted or lost their
 data than a majority can spare, run exits 4 at once, even with --wait, and its log says which
-heal command to run. A minority of restarted nodes costs nothing: the lock heals them itself.
+heal command to run. A minority of restarted nodes needs nothing: the lock heals them itself.
 
 exit codes:
   0      COMMAND exited 0
