@@ -191,7 +191,7 @@ func (r *runner) bootstrap(ctx context.Context, l lockLib) error {
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if ql, ok := l.(*quorumLib); ok {
-		if _, err := ql.l.Heal(wctx, quorum.HealOptions{NewDeployment: true}); err != nil {
+		if err := newDeployment(wctx, ql.l); err != nil {
 			return fmt.Errorf("proptest: bring the nodes into service: %w", err)
 		}
 	}
@@ -201,6 +201,20 @@ func (r *runner) bootstrap(ctx context.Context, l lockLib) error {
 	}
 	_ = le.release(wctx) // a key it misses expires; only the workload's lock is checked
 	return nil
+}
+
+// newDeployment brings fresh nodes into service, trying again while too few answered in time
+// (a loaded machine): a refusal means that no node is amnesic any more.
+func newDeployment(ctx context.Context, l *quorum.Locker) error {
+	for {
+		_, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true})
+		if err == nil || errors.Is(err, quorum.ErrHealRefused) || ctx.Err() != nil {
+			return err
+		}
+		if !sleep(ctx, 50*time.Millisecond) {
+			return err
+		}
+	}
 }
 
 // probe checks liveness once every fault has healed and every client has closed: a fresh

@@ -98,6 +98,8 @@ type acquireVotes struct {
 	maxCounter  fencing.Token // the highest counter among stale refusals
 	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
 	amnesic     int           // answers from nodes without a trusted record of their past
+	restarted   int           // amnesic answers from nodes that restarted (they served)
+	healthy     int           // answers from healthy nodes
 	nodeErrs    []error
 }
 
@@ -106,8 +108,12 @@ type acquireVotes struct {
 func (v acquireVotes) failure(name string, n int) error {
 	switch {
 	case v.amnesic > n-majority(n):
-		return outcome(fmt.Errorf("%w: %q: %d of %d nodes are new or lost their data, more than a majority can spare; run `quorumlock heal` (or Locker.Heal)",
-			ErrNeedsHeal, name, v.amnesic, n), v.nodeErrs)
+		what := "run `quorumlock heal` (or Locker.Heal) to recover them"
+		if v.restarted == 0 && v.healthy == 0 {
+			what = "if these servers have never served this lock, run `quorumlock heal --new-deployment`; else `quorumlock heal` to recover them"
+		}
+		return outcome(fmt.Errorf("%w: %q: %d of %d nodes are new, restarted or lost their data, more than a majority can spare; %s",
+			ErrNeedsHeal, name, v.amnesic, n, what), v.nodeErrs)
 	case v.held > 0:
 		return outcome(fmt.Errorf("%w: %q is held by another owner", ErrNotAcquired, name), v.nodeErrs)
 	}
@@ -199,6 +205,9 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[acquireReply]
 	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.name, Op: "acquire",
 		Status: r.reply.status, Duration: r.elapsed})
 	l.noteFloor(r.reply.floor)
+	if st := r.reply.status; st != Amnesic && st != Invalid {
+		v.healthy++
+	}
 	switch r.reply.status {
 	case Granted:
 		v.maxGranted = max(v.maxGranted, r.reply.counter)
@@ -209,6 +218,9 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[acquireReply]
 		v.maxCounter = max(v.maxCounter, r.reply.counter)
 	case Amnesic:
 		v.amnesic++
+		if r.reply.marker.lost == lossRestart {
+			v.restarted++
+		}
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.name, Op: "acquire", Err: amnesicError(r.reply.marker)})
 	case Invalid:
 		v.nodeErrs = append(v.nodeErrs, &NodeError{Node: n.name, Op: "acquire",
@@ -226,7 +238,7 @@ func amnesicError(m marker) error {
 		what = "restarted (its server process changed: it may have reloaded older data) and is quarantined"
 	}
 	if left := m.quarantine - m.age; left > 0 {
-		return fmt.Errorf("%w: it %s; it can be healed in %v", ErrNodeAmnesic, what, left.Round(1e6))
+		return fmt.Errorf("%w: it %s; its quarantine ends in %v", ErrNodeAmnesic, what, left.Round(1e6))
 	}
-	return fmt.Errorf("%w: it %s; it is healed once a majority of healthy nodes answer", ErrNodeAmnesic, what)
+	return fmt.Errorf("%w: it %s; its quarantine is over", ErrNodeAmnesic, what)
 }

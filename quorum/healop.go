@@ -28,7 +28,9 @@ type HealOptions struct {
 	// (a healthy marker, or a restart seen by its marker); nothing else on a node tells a new one
 	// from one that lost its data, so this is the operator's word. Default false: a recovery.
 	NewDeployment bool
-	// DryRun reads the nodes and returns the plan without acting.
+	// DryRun reads the nodes and returns the plan (with the floor and wait of a recovery)
+	// without healing any. The read is a call like any other: a node without a marker gets one,
+	// and starts its quarantine.
 	DryRun bool
 	// ClockSkew bounds how far apart the nodes' clocks are; a recovery's floor lies that far
 	// beyond the latest node clock plus the day a node lets tokens run ahead, and a recovery
@@ -102,16 +104,21 @@ func (l *Locker) Heal(ctx context.Context, opts HealOptions) (HealReport, error)
 		opts.Progress = func(string) {}
 	}
 	states, rep := l.readStates(ctx)
+	if rep.answered() == 0 {
+		return rep, fmt.Errorf("%w: heal: no node answered", ErrUnavailable)
+	}
 	rep.plan(len(l.nodes), opts)
 	if rep.Action == HealRefused || rep.Action == HealNothing {
 		return rep, fmt.Errorf("%w: %s", ErrHealRefused, rep.Reason)
+	}
+	if rep.Action == HealRecovery {
+		rep.Floor = recoveryFloor(states, opts.ClockSkew)
+		rep.Wait = max(maxQuarantineLeft(rep.Nodes), 2*opts.ClockSkew)
 	}
 	if opts.DryRun {
 		return rep, nil
 	}
 	if rep.Action == HealRecovery {
-		rep.Floor = recoveryFloor(states, opts.ClockSkew)
-		rep.Wait = max(maxQuarantineLeft(rep.Nodes), 2*opts.ClockSkew)
 		opts.Progress(fmt.Sprintf("waiting %v: the quarantine of the amnesic nodes, and twice the clock skew", rep.Wait.Round(time.Millisecond)))
 		if err := l.pause(ctx, rep.Wait); err != nil {
 			return rep, fmt.Errorf("quorum: heal: %w", err)
@@ -177,6 +184,17 @@ func (rep *HealReport) plan(n int, opts HealOptions) {
 		rep.Action = HealRecovery
 		rep.Reason = fmt.Sprintf("%d of %d nodes are amnesic and only %d healthy, fewer than a majority (%d): they are healed after their quarantine, to a floor above every token that can have been granted", amnesic, n, count["ok"], majority(n))
 	}
+}
+
+// answered counts the nodes that answered the read.
+func (rep *HealReport) answered() int {
+	n := 0
+	for _, nd := range rep.Nodes {
+		if nd.Err == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // maxToken is the highest token any node reported.

@@ -26,7 +26,11 @@ func (l *Locker) healAll(ctx context.Context, rep *HealReport, states []result[n
 			continue
 		}
 		rep.Nodes[i].Healed = true
-		opts.Progress(fmt.Sprintf("healed %s with floor %d", l.nodes[i].name, rep.Floor))
+		if how == healNewDeployment {
+			opts.Progress(fmt.Sprintf("put %s into service", l.nodes[i].name))
+		} else {
+			opts.Progress(fmt.Sprintf("healed %s with floor %d", l.nodes[i].name, rep.Floor))
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("quorum: heal: %w", errors.Join(errs...))

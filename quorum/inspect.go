@@ -166,11 +166,11 @@ func judgeMarker(info NodeInfo, opts Options, add func(Severity, string, ...any)
 	case info.RunID == "":
 		add(Danger, "run_id unknown (INFO server unavailable): a restart that reloads older data cannot be detected")
 	case info.State == "ok" && info.MarkerRunID != info.RunID:
-		add(Warning, "restarted since its marker was written (run_id %s, marker %s): quarantined for %v and healed at the next call", info.RunID, info.MarkerRunID, opts.Quarantine)
+		add(Warning, "restarted since its marker was written (run_id %s, marker %s): amnesic from its next call, for a quarantine of %v at least", info.RunID, info.MarkerRunID, opts.Quarantine)
 	case info.State == "amnesic" && info.Lost == "restart":
-		add(Warning, "quarantined: the server restarted (it may have reloaded older data); healed once its quarantine has passed and a majority of healthy nodes answer")
+		add(Warning, "amnesic: the server restarted (it may have reloaded older data); it grants again once healed")
 	case info.State == "amnesic":
-		add(Warning, "quarantined: no lock state (new, or it lost its data); a majority of healthy nodes heals it, else an operator (quorumlock heal)")
+		add(Warning, "amnesic: no lock state (new, or it lost its data); it grants again once healed")
 	}
 }
 
@@ -178,6 +178,6 @@ func judgeMarker(info NodeInfo, opts Options, add func(Severity, string, ...any)
 // costs the node a quarantine; without persistence it also loses the lock keys and counters.
 func judgePersistence(info NodeInfo, opts Options, add func(Severity, string, ...any)) {
 	if !info.AppendOnly && info.Save == "" {
-		add(Info, "persistence off: a restart loses the node's lock state; it is quarantined for %v and healed", opts.Quarantine)
+		add(Info, "persistence off: a restart loses the node's lock state (any restart costs a quarantine of %v)", opts.Quarantine)
 	}
 }

@@ -91,7 +91,7 @@ func TestAssess(t *testing.T) {
 	fresh := func(id string) quorum.NodeReport { return reportOf(id, "amnesic", id, "new") }
 	restarted := func(id string) quorum.NodeReport {
 		r := reportOf(id, "ok", "old-"+id, "")
-		r.Findings = []quorum.Finding{{Severity: quorum.Warning, Message: "restarted since its marker was written (run_id x, marker y): quarantined for 10s and healed at the next call"}}
+		r.Findings = []quorum.Finding{{Severity: quorum.Warning, Message: "restarted since its marker was written (run_id x, marker y): amnesic from its next call, for a quarantine of 10s at least"}}
 		return r
 	}
 	down := quorum.NodeReport{Node: "down", Err: errors.New("refused"), Findings: []quorum.Finding{{Severity: quorum.Warning}}}

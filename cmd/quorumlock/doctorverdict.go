@@ -105,9 +105,9 @@ func judgeDeployment(reports []quorum.NodeReport, c census) {
 }
 
 // isMarkerFinding reports whether f is quorum's finding about a restarted or quarantined node,
-// which says it will be healed.
+// whose generic words doctor replaces with what the deployment as a whole needs.
 func isMarkerFinding(f quorum.Finding) bool {
-	return strings.HasPrefix(f.Message, "restarted since its marker was written") || strings.HasPrefix(f.Message, "quarantined:")
+	return strings.HasPrefix(f.Message, "restarted since its marker was written") || strings.HasPrefix(f.Message, "amnesic:")
 }
 
 // count adds up the findings by severity.
