@@ -119,3 +119,31 @@ func TestAutoExtendKeepsALease(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDoReleasesWhenFnPanics: fn panics and the caller recovers (as net/http does); the lock is
+// released before the panic reaches the caller, so another client takes it at once instead of
+// finding it held and extended until the Locker closes.
+func TestDoReleasesWhenFnPanics(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{TTL: time.Second})
+	other := c.Locker(t, patient(quorum.Options{TTL: time.Second}))
+	var lease *quorum.Lease
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the panic of fn", r)
+			}
+		}()
+		_ = l.Do(context.Background(), "job", func(_ context.Context, le *quorum.Lease) error {
+			lease = le
+			panic("boom")
+		})
+	}()
+	if !errors.Is(lease.Err(), quorum.ErrReleased) {
+		t.Fatalf("lease after fn panicked: %v, want released", lease.Err())
+	}
+	le, err := other.TryAcquire(context.Background(), "job")
+	if err != nil {
+		t.Fatalf("another client after the panic: %v, want granted at once", err)
+	}
+	_ = le.Release(context.Background())
+}
