@@ -118,12 +118,16 @@ func TestKillRestartWithAOFKeepsData(t *testing.T) {
 
 func TestCleanupOfStoppedServer(t *testing.T) {
 	t.Parallel()
+	redisproc.Require(t) // the subtest would skip, and leave no process to check
 	var pid int
 	t.Run("stopped", func(t *testing.T) {
 		s := redisproc.Start(t, redisproc.Config{})
 		pid = s.Pid()
 		s.Stop()
 	})
+	if pid <= 0 {
+		t.Fatalf("the subtest started no server (pid %d)", pid)
+	}
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Fatalf("process %d still exists after cleanup (kill -0: %v)", pid, err)
 	}
