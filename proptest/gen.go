@@ -31,7 +31,7 @@ var families = []family{
 	{"partition", 10, buildPartition}, // clients that see different majorities, one way or both
 	{"wall", 5, buildWall},            // client wall clocks that step back and ahead, by up to days
 	{"rolling", 10, buildRolling},     // every node restarts in turn, sometimes all at once or idle (auto-bootstrap)
-	{"rollback", 10, buildRollback},   // a node restarts from an older snapshot (marker-blind)
+	{"rollback", 15, buildRollback},   // a node restarts from an older snapshot (marker-blind)
 	{"freeze", 5, buildFreeze},        // clients pause mid-round while a node is forgetful
 	{"late-heal", 10, buildLateHeal},  // a heal round whose amnesic answer comes late (late-reply), scripted
 }

@@ -42,7 +42,7 @@ func buildRollback(r *rand.Rand, s *Scenario) {
 	s.N, s.Clients, s.Ops = 3, 3, 3
 	s.TTL = between(r, 250*time.Millisecond, 400*time.Millisecond)
 	s.NodeTimeout = between(r, 20*time.Millisecond, 40*time.Millisecond)
-	s.ExpirePct, s.ExtendPct, s.Hold = 50, 30, s.TTL/2
+	s.ExpirePct, s.ExtendPct, s.Hold = 80, 30, s.TTL/2
 	perm := r.Perm(3)
 	snapAt := between(r, s.TTL/4, s.TTL/2)
 	back := between(r, s.TTL/2, s.TTL)
