@@ -3,6 +3,7 @@ package quorum_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,5 +151,26 @@ func TestHealRefusedWhileAMajorityIsHealthy(t *testing.T) {
 	rep, err := l.Heal(context.Background(), quorum.HealOptions{})
 	if !errors.Is(err, quorum.ErrHealRefused) || rep.Action != quorum.HealRefused {
 		t.Fatalf("Heal with one of three amnesic = %+v, %v; want refused", rep, err)
+	}
+}
+
+// TestHealWaitsForUnreachableNodes: one node in service, one amnesic, one unreachable. If the
+// unreachable one comes back in service the lock heals the amnesic one by itself, without the
+// recovery's jump of the tokens: Heal refuses unless forced.
+func TestHealWaitsForUnreachableNodes(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{TTL: 300 * time.Millisecond})
+	ctx := context.Background()
+	c.Servers[0].FlushAll()
+	c.Faults[2].SetFail(true)
+	if _, err := l.TryAcquire(ctx, "job"); err == nil {
+		t.Fatal("granted with one node in service of three")
+	}
+	rep, err := l.Heal(ctx, quorum.HealOptions{ClockSkew: time.Millisecond})
+	if !errors.Is(err, quorum.ErrHealRefused) || !strings.Contains(rep.Reason, "unreachable") {
+		t.Fatalf("Heal with a node unreachable = %v (%s); want refused, naming the unreachable node", err, rep.Reason)
+	}
+	rep, err = l.Heal(ctx, quorum.HealOptions{ClockSkew: time.Millisecond, Force: true})
+	if err != nil || rep.Action != quorum.HealRecovery || !rep.Nodes[0].Healed {
+		t.Fatalf("forced Heal = %+v, %v; want node 0 recovered", rep, err)
 	}
 }

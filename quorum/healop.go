@@ -40,6 +40,11 @@ type HealOptions struct {
 	ClockSkew time.Duration
 	// Progress, if not nil, is told in words what Heal is doing while it waits and acts.
 	Progress func(string)
+	// Force recovers even when the nodes in service and the unreachable ones together make a
+	// majority. Without it Heal refuses then: if the unreachable nodes come back in service,
+	// the lock heals the rest by itself, without the recovery's jump of the tokens; use Force
+	// when they are gone for good.
+	Force bool
 }
 
 // HealAction is what Heal does.
@@ -175,6 +180,9 @@ func (rep *HealReport) plan(n int, opts HealOptions) {
 	case count["ok"] >= majority(n):
 		rep.Action = HealRefused
 		rep.Reason = fmt.Sprintf("%d of %d nodes are healthy, a majority: the lock heals the %d amnesic node(s) by itself, with a floor read from that majority, at the next acquire after their quarantine", count["ok"], n, amnesic)
+	case !opts.NewDeployment && !opts.Force && count["ok"]+count["unreachable"] >= majority(n):
+		rep.Action = HealRefused
+		rep.Reason = fmt.Sprintf("%d node(s) are unreachable and %d in service: if the unreachable ones come back in service, the lock heals the %d amnesic node(s) by itself, without making tokens jump a day ahead; if they are gone for good, force the recovery", count["unreachable"], count["ok"], amnesic)
 	case opts.NewDeployment && served:
 		rep.Action = HealRefused
 		rep.Reason = "not a new deployment: a node has served (a healthy marker, a restart seen by its marker, or tokens granted); run heal without --new-deployment to recover"
