@@ -31,8 +31,8 @@ func buildLateHeal(r *rand.Rand, s *Scenario) {
 		return (20*time.Millisecond + time.Duration(f*float64(nt))).Truncate(time.Millisecond)
 	}
 	touchX, read := tick(0.25), tick(0.45)
-	// X answers H with its quarantine (the TTL) over, yet before H's connection gives up on the
-	// reply (a TTL after the request was written): between touchX+TTL and read+TTL.
+	// X answers H with its quarantine (the TTL) over, soon after: between touchX+TTL and
+	// read+TTL, well before H's connection would give up on the reply.
 	resume := touchX + s.TTL + time.Duration((0.3+0.4*r.Float64())*float64(read-touchX))
 	s.Faults = []Fault{
 		{Kind: FaultWallStep, Client: 0, Step: between(r, time.Minute, 10*time.Minute)},

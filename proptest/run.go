@@ -208,7 +208,10 @@ func (r *runner) bootstrap(ctx context.Context, l lockLib) error {
 func newDeployment(ctx context.Context, l *quorum.Locker) error {
 	for {
 		_, err := l.Heal(ctx, quorum.HealOptions{NewDeployment: true})
-		if err == nil || errors.Is(err, quorum.ErrHealRefused) || ctx.Err() != nil {
+		if err == nil || errors.Is(err, quorum.ErrHealRefused) {
+			return nil
+		}
+		if ctx.Err() != nil {
 			return err
 		}
 		if !sleep(ctx, 50*time.Millisecond) {

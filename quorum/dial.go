@@ -92,7 +92,7 @@ func newNode(rawURL string, opts Options) (*redisNode, error) {
 	}
 	pipe := redispipe.New(redispipe.Config{
 		Addr: ro.Addr, Username: ro.Username, Password: ro.Password, DB: ro.DB, TLS: ro.TLSConfig,
-		DialTimeout: max(4*opts.NodeTimeout, time.Second), ReplyTimeout: opts.TTL,
+		DialTimeout: max(4*opts.NodeTimeout, time.Second), ReplyTimeout: max(2*opts.TTL, 2*time.Second),
 		OnConnect: onConnect, ReadRunID: true, Dialer: opts.Dialer,
 	})
 	return &redisNode{name: nodeName(ro), pipe: pipe}, nil

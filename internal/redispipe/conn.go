@@ -42,17 +42,21 @@ type conn struct {
 	inflight fifo
 	err      error // non-nil once failed
 	closing  bool  // Close: write what is queued, then stop
+	// orphans takes, in order, the requests a failed conn never wrote, to send them on the next
+	// connection; nil: they fail with the conn's error.
+	orphans func([]Request)
 
 	wake         chan struct{} // capacity 1: the writer has work
 	writerExited chan struct{}
 	readerExited chan struct{}
 }
 
-func newConn(nc net.Conn, br *bufio.Reader, replyTimeout time.Duration, runID string) *conn {
+func newConn(nc net.Conn, br *bufio.Reader, replyTimeout time.Duration, runID string, orphans func([]Request)) *conn {
 	c := &conn{
 		nc:           nc,
 		replyTimeout: replyTimeout,
 		runID:        runID,
+		orphans:      orphans,
 		wake:         make(chan struct{}, 1),
 		writerExited: make(chan struct{}),
 		readerExited: make(chan struct{}),
@@ -94,20 +98,39 @@ func (c *conn) failed() bool {
 	return c.err != nil || c.closing
 }
 
-// fail ends the conn: every queued and in-flight call gets err, and the socket is closed.
-func (c *conn) fail(err error) {
+// fail ends the conn: every in-flight call gets err, and the socket is closed; the calls it
+// never wrote (queued) go to the next connection (orphans), unless the conn is closing.
+func (c *conn) fail(err error) { c.failWith(err, nil) }
+
+// failWith is fail, with unwritten, the calls the writer held when it failed, before the queue.
+func (c *conn) failWith(err error, unwritten []Request) {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
+		for _, req := range unwritten {
+			req.Complete(nil, c.err)
+		}
 		return
 	}
 	c.err = err
-	reqs := append(c.inflight.drain(), c.queue...)
+	written := c.inflight.drain()
+	unwritten = append(unwritten, c.queue...)
 	c.queue = nil
+	orphans := c.orphans
+	if c.closing {
+		orphans = nil
+	}
 	c.mu.Unlock()
 	_ = c.nc.Close()
-	for _, req := range reqs {
+	for _, req := range written {
 		req.Complete(nil, err)
+	}
+	if orphans != nil && len(unwritten) > 0 {
+		orphans(unwritten)
+	} else {
+		for _, req := range unwritten {
+			req.Complete(nil, err)
+		}
 	}
 	c.kick() // let the writer see the failure
 }
@@ -144,8 +167,8 @@ func (c *conn) writeLoop() {
 		if failed {
 			return
 		}
-		if err := c.writeBatch(w, batch); err != nil {
-			c.fail(err)
+		if rest, err := c.writeBatch(w, batch); err != nil {
+			c.failWith(err, rest)
 			return
 		}
 		clear(batch)
@@ -159,10 +182,11 @@ func (c *conn) writeLoop() {
 }
 
 // writeBatch writes a batch with one flush. A request moves to inflight before its bytes can
-// reach the server, so its reply always finds it there.
-func (c *conn) writeBatch(w *Writer, batch []Request) error {
+// reach the server, so its reply always finds it there. If the conn fails meanwhile, it returns
+// the error and the requests it did not write.
+func (c *conn) writeBatch(w *Writer, batch []Request) (rest []Request, err error) {
 	now := time.Now()
-	for _, req := range batch {
+	for i, req := range batch {
 		if err := req.Dropped(); err != nil {
 			req.Complete(nil, err)
 			continue
@@ -171,8 +195,7 @@ func (c *conn) writeBatch(w *Writer, batch []Request) error {
 		if c.err != nil {
 			err := c.err
 			c.mu.Unlock()
-			req.Complete(nil, err)
-			continue
+			return batch[i:], err
 		}
 		if c.inflight.len() == 0 {
 			_ = c.nc.SetReadDeadline(now.Add(c.replyTimeout))
@@ -181,10 +204,10 @@ func (c *conn) writeBatch(w *Writer, batch []Request) error {
 		c.mu.Unlock()
 		req.WriteCommand(w)
 		if err := w.Err(); err != nil {
-			return err
+			return batch[i+1:], err
 		}
 	}
-	return w.bw.Flush()
+	return nil, w.bw.Flush()
 }
 
 func (c *conn) readLoop(br *bufio.Reader) {

@@ -165,6 +165,35 @@ func (p *Pipe) Send(req Request) {
 	}()
 }
 
+// resend queues, in their order, requests that a failed connection never wrote, on the next
+// connection: their callers may have stopped waiting, but a command issued is a command sent,
+// as it would have been on the old connection (a clean-up's release must still follow the
+// acquire it undoes). Requests dropped by then are not written (Request.Dropped).
+func (p *Pipe) resend(reqs []Request) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		for _, req := range reqs {
+			req.Complete(nil, ErrClosed)
+		}
+		return
+	}
+	p.waiters.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.waiters.Done()
+		c, err := p.connection(context.Background())
+		for _, req := range reqs {
+			if err == nil {
+				err = c.enqueue(req)
+			}
+			if err != nil {
+				req.Complete(nil, err)
+			}
+		}
+	}()
+}
+
 // connection returns the live connection, dialling one if there is none.
 func (p *Pipe) connection(ctx context.Context) (*conn, error) {
 	for {
@@ -239,7 +268,7 @@ func (p *Pipe) connect() (*conn, error) {
 		_ = nc.Close()
 		return nil, err
 	}
-	return newConn(nc, br, p.cfg.ReplyTimeout, runID), nil
+	return newConn(nc, br, p.cfg.ReplyTimeout, runID, p.resend), nil
 }
 
 // handshake authenticates, selects the database, runs OnConnect and reads the run_id if asked,
