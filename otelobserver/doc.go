@@ -26,7 +26,8 @@
 // quorumlock.outcome (acquire: granted, not_acquired, unavailable, needs_heal, cancelled,
 // error; extend: extended, lost, unavailable, released, cancelled, error),
 // quorumlock.node.elapsed_ms, quorumlock.batch (leases in an auto-extension batch),
-// quorumlock.heal.floor, and quorumlock.node_events.dropped.
+// quorumlock.heal.floor, quorumlock.node_events.dropped, and quorumlock.error (on a
+// node.acquire span event whose call failed, should such an event ever name its lock).
 //
 // Every failure is recorded with RecordError (an "exception" span event). The span's status is
 // Error for the failures an operator should look at: nodes unavailable or needing a heal, lost
