@@ -39,9 +39,9 @@ func buildRolling(r *rand.Rand, s *Scenario) {
 // only the marker's record of the server process (a restart is a restart) keeps it from
 // granting a second lease or a smaller token (marker-blind). Client 2's clock runs behind.
 func buildRollback(r *rand.Rand, s *Scenario) {
-	s.N, s.Clients, s.Ops = 3, 3, 3
-	s.TTL = between(r, 250*time.Millisecond, 400*time.Millisecond)
-	s.NodeTimeout = between(r, 20*time.Millisecond, 40*time.Millisecond)
+	s.N, s.Clients, s.Ops = 3, 3, 4
+	s.TTL = between(r, 600*time.Millisecond, 900*time.Millisecond) // long windows, even under -race
+	s.NodeTimeout = between(r, 30*time.Millisecond, 60*time.Millisecond)
 	s.ExpirePct, s.ExtendPct, s.Hold = 80, 30, s.TTL/2
 	perm := r.Perm(3)
 	snapAt := between(r, s.TTL/4, s.TTL/2)
@@ -49,7 +49,7 @@ func buildRollback(r *rand.Rand, s *Scenario) {
 	s.Faults = []Fault{
 		{Kind: FaultWallStep, Client: 2, Step: -between(r, time.Second, 10*time.Minute)},
 		{At: snapAt, Kind: FaultRollback, Nodes: perm[:1], Duration: back},
-		{At: snapAt + between(r, 0, s.TTL/8), Kind: FaultFail, Nodes: perm[2:], Duration: back + between(r, 0, s.TTL/4)},
+		{At: snapAt + between(r, 0, s.TTL/8), Kind: FaultFail, Nodes: perm[2:], Duration: back + between(r, 0, s.TTL/8)},
 	}
 }
 

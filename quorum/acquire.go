@@ -22,8 +22,12 @@ const maxStaleRounds = 4
 // A failed attempt's keys may still sit on a slow node while its clean-up is in flight; the
 // next attempt of this Locker at the same name may overwrite them, so it is never blocked by
 // its own leftovers.
-func (l *Locker) TryAcquire(ctx context.Context, name string) (*Lease, error) {
+func (l *Locker) TryAcquire(ctx context.Context, name string, opts ...AcquireOption) (*Lease, error) {
 	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	cfg, err := acquireOptions(opts)
+	if err != nil {
 		return nil, err
 	}
 	if err := l.enter(); err != nil {
@@ -31,7 +35,7 @@ func (l *Locker) TryAcquire(ctx context.Context, name string) (*Lease, error) {
 	}
 	defer l.tasks.Done()
 	start := l.opts.Clock.Now()
-	le, err := l.attempt(ctx, name)
+	le, err := l.attempt(ctx, name, cfg)
 	ev := Event{Kind: EventAcquire, Name: name, Duration: l.opts.Clock.Since(start), Err: err}
 	if le != nil {
 		ev.Token = le.token
@@ -40,13 +44,13 @@ func (l *Locker) TryAcquire(ctx context.Context, name string) (*Lease, error) {
 	return le, err
 }
 
-func (l *Locker) attempt(ctx context.Context, name string) (*Lease, error) {
+func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*Lease, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
 	}
 	leftover, _ := l.leftovers.Load(name)
 	replace, _ := leftover.(string)
-	req := acquireRequest{keys: keysFor(l.opts.KeyPrefix, name), owner: randomID(), ttl: l.opts.TTL, replace: replace}
+	req := acquireRequest{keys: keysFor(l.opts.KeyPrefix, name), owner: ownerFor(cfg), ttl: l.opts.TTL, replace: replace}
 	holds := make([]hold, len(l.nodes))
 	settled := make([]bool, len(l.nodes)) // answered every round: no acquire of ours still in flight
 	for i := range settled {

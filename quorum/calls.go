@@ -49,7 +49,7 @@ func (c *acquireCall) write(w *redispipe.Writer, _ int, verb, body string) {
 func (c *acquireCall) decode(v *redispipe.Reply) (acquireReply, error) { return decodeAcquire(v) }
 
 // extendCall is one Extend.
-// KEYS: lock, marker. ARGV: owner, ttl ms, run_id, quarantine ms. Reply: 1, 0, or -1 (amnesic).
+// KEYS: lock, marker, fence. ARGV: owner, ttl ms, run_id, quarantine ms. Reply: 1, 0, or -1 (amnesic).
 type extendCall struct {
 	keys  keys
 	owner string
@@ -62,12 +62,13 @@ func (c *extendCall) script() script  { return extendScript }
 func (c *extendCall) droppable() bool { return false }
 
 func (c *extendCall) write(w *redispipe.Writer, _ int, verb, body string) {
-	w.Array(9)
+	w.Array(10)
 	w.Bulk(verb)
 	w.Bulk(body)
-	w.Int(2)
+	w.Int(3)
 	w.Bulk(c.keys.lock)
 	w.Bulk(c.keys.meta)
+	w.Bulk(c.keys.fence)
 	w.Bulk(c.owner)
 	w.Int(c.ttl.Milliseconds())
 	w.Bulk(w.RunID())
@@ -88,12 +89,13 @@ const (
 	voteExtended extendVote = 1
 )
 
-// extendManyCall is one batch of auto-extensions. Its locks and owners have the same length.
-// KEYS: marker, then the lock keys. ARGV: ttl ms, run_id, quarantine ms, then one owner per key.
-// Reply: one 1, 0 or -1 per key.
+// extendManyCall is one batch of auto-extensions. Its locks, fences and owners have the same
+// length. KEYS: marker, the lock keys, their fence keys. ARGV: ttl ms, run_id, quarantine ms,
+// then one owner per lock. Reply: one 1, 0 or -1 per lock.
 type extendManyCall struct {
 	meta   string
 	locks  []string
+	fences []string
 	owners []string
 	ttl    time.Duration
 	q      time.Duration
@@ -104,12 +106,15 @@ func (c *extendManyCall) script() script  { return extendManyScript }
 func (c *extendManyCall) droppable() bool { return false }
 
 func (c *extendManyCall) write(w *redispipe.Writer, _ int, verb, body string) {
-	w.Array(7 + len(c.locks) + len(c.owners))
+	w.Array(7 + len(c.locks) + len(c.fences) + len(c.owners))
 	w.Bulk(verb)
 	w.Bulk(body)
-	w.Int(int64(1 + len(c.locks)))
+	w.Int(int64(1 + len(c.locks) + len(c.fences)))
 	w.Bulk(c.meta)
 	for _, k := range c.locks {
+		w.Bulk(k)
+	}
+	for _, k := range c.fences {
 		w.Bulk(k)
 	}
 	w.Int(c.ttl.Milliseconds())
@@ -230,3 +235,29 @@ func (c *healCall) decode(v *redispipe.Reply) (healResult, error) {
 	n, err := decodeInt("heal", v, -2, 1)
 	return healResult(n), err
 }
+
+// holderCall reads who holds a lock on every node.
+// KEYS: lock, fence, marker. ARGV: run_id, quarantine ms.
+// Reply: {trusted, owner, counter, pttl_ms}.
+type holderCall struct {
+	keys keys
+	q    time.Duration
+}
+
+func (c *holderCall) op() string      { return "holder" }
+func (c *holderCall) script() script  { return holderScript }
+func (c *holderCall) droppable() bool { return false }
+
+func (c *holderCall) write(w *redispipe.Writer, _ int, verb, body string) {
+	w.Array(8)
+	w.Bulk(verb)
+	w.Bulk(body)
+	w.Int(3)
+	w.Bulk(c.keys.lock)
+	w.Bulk(c.keys.fence)
+	w.Bulk(c.keys.meta)
+	w.Bulk(w.RunID())
+	w.Int(c.q.Milliseconds())
+}
+
+func (c *holderCall) decode(v *redispipe.Reply) (holderReply, error) { return decodeHolder(v) }

@@ -101,3 +101,23 @@ func decodeInt(name string, v *redispipe.Reply, lo, hi int64) (int64, error) {
 	}
 	return v.Int, nil
 }
+
+// decodeHolder decodes the reply of holder.lua: {trusted, owner, counter, pttl_ms}.
+func decodeHolder(v *redispipe.Reply) (holderReply, error) {
+	if v.Kind != redispipe.KindArray || len(v.Elems) != 4 {
+		return holderReply{}, fmt.Errorf("holder: malformed reply %#v", v.Value())
+	}
+	a := v.Elems
+	n, err := replyInts("holder", a, -1, 0, 2, 3)
+	if err != nil {
+		return holderReply{}, err
+	}
+	if a[1].Kind != redispipe.KindBulk && a[1].Kind != redispipe.KindStatus {
+		return holderReply{}, fmt.Errorf("holder: reply element 1 is %#v, want a string", a[1].Value())
+	}
+	if n[3] > maxMillis {
+		return holderReply{}, fmt.Errorf("holder: time to live %d ms is longer than a time.Duration holds", n[3])
+	}
+	return holderReply{trusted: n[0] == 1, owner: string(a[1].Str), counter: fencing.Token(n[2]),
+		ttl: time.Duration(n[3]) * time.Millisecond}, nil
+}

@@ -15,10 +15,10 @@ import (
 // returns an error wrapping ctx.Err() and the last attempt's error (so errors.Is tells whether
 // the lock was held by someone else or the nodes were unavailable). Invalid names and a closed
 // Locker fail at once.
-func (l *Locker) Acquire(ctx context.Context, name string) (*Lease, error) {
+func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption) (*Lease, error) {
 	delay := l.opts.RetryDelayMin
 	for {
-		le, err := l.TryAcquire(ctx, name)
+		le, err := l.TryAcquire(ctx, name, opts...)
 		if err == nil {
 			return le, nil
 		}
@@ -59,8 +59,8 @@ func (l *Locker) pause(ctx context.Context, d time.Duration) error {
 // local clock, or a majority of nodes stops holding it — with context.Cause(ctx) wrapping
 // ErrLeaseLost; fn must then stop touching what the lock protects. Do returns fn's error,
 // joined with an error wrapping ErrLeaseLost if the lease was lost before fn returned.
-func (l *Locker) Do(ctx context.Context, name string, fn func(ctx context.Context, lease *Lease) error) error {
-	le, err := l.Acquire(ctx, name)
+func (l *Locker) Do(ctx context.Context, name string, fn func(ctx context.Context, lease *Lease) error, opts ...AcquireOption) error {
+	le, err := l.Acquire(ctx, name, opts...)
 	if err != nil {
 		return err
 	}

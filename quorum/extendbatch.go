@@ -15,10 +15,10 @@ func (x *extender) extendBatch(batch []*Lease) {
 	done := x.begin(batch)
 	defer x.end(done)
 	start := l.opts.Clock.Now()
-	call := &extendManyCall{meta: batch[0].keys.meta, locks: make([]string, len(batch)), owners: make([]string, len(batch)),
-		ttl: l.opts.TTL, q: l.opts.Quarantine}
+	call := &extendManyCall{meta: batch[0].keys.meta, locks: make([]string, len(batch)), fences: make([]string, len(batch)),
+		owners: make([]string, len(batch)), ttl: l.opts.TTL, q: l.opts.Quarantine}
 	for i, le := range batch {
-		call.locks[i], call.owners[i] = le.keys.lock, le.owner
+		call.locks[i], call.fences[i], call.owners[i] = le.keys.lock, le.keys.fence, le.owner
 	}
 	results := broadcast[[]extendVote](l, l.bg, l.opts.NodeTimeout, call).out
 	yes := make([]int, len(batch))

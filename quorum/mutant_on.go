@@ -42,7 +42,7 @@ func blindScripts() map[string]script {
 	}
 	prologue := strings.Replace(markerLua, check, blind, 1)
 	bodies := map[string]string{acquireScript.sha: acquireLua, extendScript.sha: extendLua, extendManyScript.sha: extendManyLua,
-		releaseScript.sha: releaseLua, stateScript.sha: stateLua, healScript.sha: healLua}
+		releaseScript.sha: releaseLua, stateScript.sha: stateLua, healScript.sha: healLua, holderScript.sha: holderLua}
 	out := make(map[string]script, len(allScripts))
 	for _, sc := range allScripts {
 		out[sc.sha] = newScriptWith(sc.name, prologue, bodies[sc.sha])

@@ -133,3 +133,11 @@ const (
 	stillWaiting healResult = -1 // the quarantine has not passed yet on the node's clock
 	hasServed    healResult = -2 // a new deployment's heal refused: the node restarted, so it served
 )
+
+// holderReply is one node's answer to a holderCall.
+type holderReply struct {
+	trusted bool          // false for an amnesic node: its answer does not count
+	owner   string        // the lock key's value, "" if none
+	counter fencing.Token // the name's fence counter, 0 if none
+	ttl     time.Duration // the lock key's time to live
+}

@@ -36,6 +36,8 @@ var (
 	stateLua string
 	//go:embed lua/heal.lua
 	healLua string
+	//go:embed lua/holder.lua
+	holderLua string
 )
 
 var (
@@ -45,5 +47,6 @@ var (
 	releaseScript    = newScript("release", releaseLua)        // compare-and-delete, tombstone
 	stateScript      = newScript("state", stateLua)            // read the marker, for healing
 	healScript       = newScript("heal", healLua)              // end an amnesic node's quarantine
-	allScripts       = []script{acquireScript, extendScript, extendManyScript, releaseScript, stateScript, healScript}
+	holderScript     = newScript("holder", holderLua)          // who holds a lock
+	allScripts       = []script{acquireScript, extendScript, extendManyScript, releaseScript, stateScript, healScript, holderScript}
 )

@@ -268,18 +268,19 @@ func TestExtendManyScriptContract(t *testing.T) {
 	acquire(t, l, "a", 10)
 	other := keysFor(testPrefix, "other")
 	got := call(t, l, &extendManyCall{meta: testKeys.meta, locks: []string{testKeys.lock, testKeys.lock, other.lock},
-		owners: []string{"a", "b", "a"}, ttl: time.Minute, q: time.Second})
+		fences: []string{testKeys.fence, testKeys.fence, other.fence}, owners: []string{"a", "b", "a"}, ttl: time.Minute, q: time.Second})
 	if want := []extendVote{voteExtended, voteRefused, voteRefused}; !slices.Equal(got, want) {
 		t.Fatalf("extend_many = %v, want %v (ours, another owner's, a missing key)", got, want)
 	}
 	if s.Exists(other.lock) {
 		t.Fatal("extend_many re-created a missing key")
 	}
-	if ttl := s.TTL(testKeys.lock); ttl != time.Minute {
-		t.Fatalf("TTL after extend_many = %v, want 1m", ttl)
+	if ttl, fttl := s.TTL(testKeys.lock), s.TTL(testKeys.fence); ttl != time.Minute || fttl != 2*time.Minute {
+		t.Fatalf("TTLs after extend_many: lock %v, fence %v; want 1m and 2m", ttl, fttl)
 	}
 	s.FlushAll() // amnesic: no vote for any lease
-	got = call(t, l, &extendManyCall{meta: testKeys.meta, locks: []string{testKeys.lock}, owners: []string{"a"}, ttl: time.Minute, q: time.Second})
+	got = call(t, l, &extendManyCall{meta: testKeys.meta, locks: []string{testKeys.lock}, fences: []string{testKeys.fence},
+		owners: []string{"a"}, ttl: time.Minute, q: time.Second})
 	if !slices.Equal(got, []extendVote{voteAmnesic}) {
 		t.Fatalf("extend_many on an amnesic node = %v, want amnesic", got)
 	}
