@@ -23,4 +23,9 @@
 // client's dial retries (DialerRetries 5, 100 ms apart) and command retries (MaxRetries 3), and
 // redsync waits for every node unless FailFast. Each library writes under its own key prefix. A benchmark reports what it measured:
 // nothing here compares against targets or adjusts numbers.
+//
+// go-redis logs every failed dial of those clients through its global logger (on stderr by
+// default). bench leaves that logger alone, as a library should; a program that wants quiet
+// output calls redis.SetLogger(&logging.VoidLogger{}) in main, as cmd/quorumlock does. Failures
+// that matter reach the Report or the returned error either way.
 package bench

@@ -13,7 +13,6 @@ import (
 	"github.com/quorumlock/quorumlock/internal/mutants"
 
 	"github.com/quorumlock/quorumlock/proptest"
-	"github.com/redis/go-redis/v9"
 )
 
 // checkReport is what --report writes as JSON.
@@ -24,7 +23,6 @@ type checkReport struct {
 
 // campaign runs the campaign (and the mutants if asked), prints the summary and writes the report.
 func campaign(ctx context.Context, cfg checkConfig, stdout, stderr io.Writer) int {
-	redis.SetLogger(quietLogger{}) // the peer's go-redis logs every dial that a fault refuses
 	c := cfg.campaign
 	fmt.Fprintf(stderr, "quorumlock check: seed %d (rerun the same campaign with --seed %d)\n", c.Seed, c.Seed)
 	var bar *checkBar
@@ -56,11 +54,6 @@ func campaign(ctx context.Context, cfg checkConfig, stdout, stderr io.Writer) in
 	}
 	return 0
 }
-
-// quietLogger drops go-redis's log lines.
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // runMutants runs a campaign per mutant and prints what caught each.
 func runMutants(ctx context.Context, cfg checkConfig, stdout io.Writer) ([]proptest.MutantResult, error) {

@@ -20,6 +20,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
 )
 
 const usage = `usage: quorumlock COMMAND [flags]
@@ -43,6 +46,7 @@ examples:
 `
 
 func main() {
+	silenceGoRedis()
 	if os.Getenv(watchdogEnv) != "" {
 		os.Exit(watchdogMain(os.Stdin, os.Stdout, os.Stderr))
 	}
@@ -50,6 +54,13 @@ func main() {
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// silenceGoRedis turns off go-redis's global logger, which prints every failed dial ("pool.go:770:
+// ... failed to dial after 5 attempts") on stderr between the command's own lines. go-redis
+// clients remain in bench (redsync's pools, admin clients), in proptest's helpers and in check's
+// peer; each failure they meet is reported by the command itself. Package bench leaves the logger
+// alone (a library must not change a global behind its user's back), so the command does it here.
+func silenceGoRedis() { redis.SetLogger(&logging.VoidLogger{}) }
 
 // run dispatches to a command and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

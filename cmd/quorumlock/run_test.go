@@ -18,17 +18,6 @@ import (
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
-// cliEnv makes the test binary run main instead of the tests, so that the tests can run the
-// quorumlock command as a separate process without building it.
-const cliEnv = "QUORUMLOCK_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(cliEnv) == "1" {
-		main() // exits
-	}
-	os.Exit(m.Run())
-}
-
 // process is one quorumlock command started by startCLI.
 type process struct {
 	cmd    *exec.Cmd
