@@ -51,11 +51,11 @@ example: quorumlock bench --spawn 5 --duration 2s --rounds 3 --json bench.json -
 flags:
 `
 
-func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
+// parseBench parses bench's flags; -h prints the help on out.
+func parseBench(args []string, out io.Writer) (benchConfig, error) {
 	cfg := benchConfig{}
 	var nodes string
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.StringVar(&nodes, "nodes", "", "comma-separated Redis URLs to run on (redis://host:port[/db])")
 	fs.IntVar(&cfg.spawn, "spawn", 0, "start N redis-server processes on 127.0.0.1 (1-15)")
 	fs.IntVar(&cfg.inProcess, "in-process", 0, "start N in-process miniredis servers (1-15)")
@@ -72,10 +72,10 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&cfg.holdTTL, "hold-ttl", bench.DefaultHoldTTL, "TTL of the leases of --hold (extended every TTL/3)")
 	fs.IntVar(&cfg.holdWorkers, "hold-workers", bench.DefaultHoldWorkers, "goroutines that acquire and release the leases of --hold")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, benchUsage)
-		fs.PrintDefaults()
+		fmt.Fprint(out, benchUsage)
+		printFlags(out, fs, nil)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	cfg.nodes = splitNodes(nodes)
@@ -91,27 +91,27 @@ func (c *benchConfig) validate(fs *flag.FlagSet) error {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case sources > 1:
-		return errors.New("bench: give at most one of --nodes, --spawn and --in-process")
+		return errors.New("give at most one of --nodes, --spawn and --in-process")
 	case c.spawn < 0 || c.spawn > 15:
-		return fmt.Errorf("bench: --spawn %d: want 1 to 15", c.spawn)
+		return fmt.Errorf("--spawn %d: want 1 to 15", c.spawn)
 	case c.inProcess < 0 || c.inProcess > 15:
-		return fmt.Errorf("bench: --in-process %d: want 1 to 15", c.inProcess)
+		return fmt.Errorf("--in-process %d: want 1 to 15", c.inProcess)
 	case c.duration <= 0:
-		return fmt.Errorf("bench: --duration %v: want a positive duration", c.duration)
+		return fmt.Errorf("--duration %v: want a positive duration", c.duration)
 	case c.rounds < 1:
-		return fmt.Errorf("bench: --rounds %d: want at least 1", c.rounds)
+		return fmt.Errorf("--rounds %d: want at least 1", c.rounds)
 	case c.ops < 0:
-		return fmt.Errorf("bench: --ops %d: want 0 or more", c.ops)
+		return fmt.Errorf("--ops %d: want 0 or more", c.ops)
 	case c.hold < 0:
-		return fmt.Errorf("bench: --hold %d: want 1 or more leases", c.hold)
+		return fmt.Errorf("--hold %d: want 1 or more leases", c.hold)
 	case c.holdFor <= 0:
-		return fmt.Errorf("bench: --hold-for %v: want a positive duration", c.holdFor)
+		return fmt.Errorf("--hold-for %v: want a positive duration", c.holdFor)
 	case c.holdTTL <= 0:
-		return fmt.Errorf("bench: --hold-ttl %v: want a positive duration", c.holdTTL)
+		return fmt.Errorf("--hold-ttl %v: want a positive duration", c.holdTTL)
 	case c.holdWorkers < 1:
-		return fmt.Errorf("bench: --hold-workers %d: want at least 1", c.holdWorkers)
+		return fmt.Errorf("--hold-workers %d: want at least 1", c.holdWorkers)
 	}
 	if err := c.validateHold(fs); err != nil {
 		return err
@@ -138,9 +138,9 @@ func (c *benchConfig) validateHold(fs *flag.FlagSet) error {
 	})
 	switch {
 	case len(bad) > 0 && c.hold > 0:
-		return fmt.Errorf("bench: %s: not with --hold", strings.Join(bad, ", "))
+		return fmt.Errorf("%s: not with --hold", strings.Join(bad, ", "))
 	case len(bad) > 0:
-		return fmt.Errorf("bench: %s: only with --hold", strings.Join(bad, ", "))
+		return fmt.Errorf("%s: only with --hold", strings.Join(bad, ", "))
 	}
 	return nil
 }
@@ -157,18 +157,13 @@ func (c benchConfig) clusterSize() int {
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseBench(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+	cfg, err := parseBench(args, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+		return usageExit("bench", err, stderr)
 	}
 	scenarios, err := bench.Select(bench.DefaultScenarios(cfg.clusterSize()), cfg.scenarios)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+		return usageExit("bench", fmt.Errorf("--scenarios: %s", strings.TrimPrefix(err.Error(), "bench: ")), stderr)
 	}
 	if cfg.hold > 0 {
 		if err := hold(ctx, cfg, stdout, stderr); err != nil {

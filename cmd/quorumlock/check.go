@@ -64,11 +64,11 @@ examples: quorumlock check --runs 500
 flags:
 `
 
-func parseCheck(args []string, stderr io.Writer) (checkConfig, error) {
+// parseCheck parses check's flags; -h prints the help on out.
+func parseCheck(args []string, out io.Writer) (checkConfig, error) {
 	var cfg checkConfig
 	c := &cfg.campaign
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Int64Var(&c.Seed, "seed", 0, "campaign seed (0: a random one, printed)")
 	fs.IntVar(&c.Runs, "runs", 200, "scenarios to run (0 with --duration: no limit)")
 	fs.DurationVar(&c.Duration, "duration", 0, "stop starting scenarios after this long")
@@ -86,14 +86,14 @@ func parseCheck(args []string, stderr io.Writer) (checkConfig, error) {
 	fs.StringVar(&cfg.report, "report", "", "write the report to `FILE` (.md for Markdown, .json for JSON)")
 	fs.StringVar(&cfg.replay, "replay", "", "run one scenario: its seed, or its JSON as printed")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		fs.PrintDefaults()
+		fmt.Fprint(out, checkUsage)
+		printFlags(out, fs, nil)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("check: unexpected argument %q", fs.Arg(0))
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	runsSet := false
 	fs.Visit(func(f *flag.Flag) { runsSet = runsSet || f.Name == "runs" })
@@ -112,33 +112,33 @@ func (cfg *checkConfig) validate() error {
 	default:
 		urls, err := parseNodes(cfg.nodes)
 		if err != nil {
-			return fmt.Errorf("check: --nodes: %w (or in-process, or spawn)", err)
+			return fmt.Errorf("--nodes: %w (or in-process, or spawn)", err)
 		}
 		c.URLs = urls
 	}
 	switch {
 	case c.Runs < 0:
-		return fmt.Errorf("check: --runs %d: want 0 or more", c.Runs)
+		return fmt.Errorf("--runs %d: want 0 or more", c.Runs)
 	case c.Runs == 0 && c.Duration <= 0:
-		return errors.New("check: --runs 0 needs --duration")
+		return errors.New("--runs 0 needs --duration")
 	case c.Duration < 0:
-		return fmt.Errorf("check: --duration %v: want a positive duration", c.Duration)
+		return fmt.Errorf("--duration %v: want a positive duration", c.Duration)
 	case c.Nodes < 0 || c.Nodes > 7:
-		return fmt.Errorf("check: --n %d: want 1 to 7", c.Nodes)
+		return fmt.Errorf("--n %d: want 1 to 7", c.Nodes)
 	case c.Parallel < 0:
-		return fmt.Errorf("check: --parallel %d: want 1 or more", c.Parallel)
+		return fmt.Errorf("--parallel %d: want 1 or more", c.Parallel)
 	case c.MaxShrinks == 0 || c.MaxShrinks < -1:
-		return fmt.Errorf("check: --shrinks %d: want 1 or more, or -1 for none", c.MaxShrinks)
+		return fmt.Errorf("--shrinks %d: want 1 or more, or -1 for none", c.MaxShrinks)
 	case c.Against != "" && c.Against != "redsync":
-		return fmt.Errorf("check: --against %q: the only peer is redsync", c.Against)
+		return fmt.Errorf("--against %q: the only peer is redsync", c.Against)
 	case cfg.mutantRuns < 1:
-		return fmt.Errorf("check: --mutant-runs %d: want 1 or more", cfg.mutantRuns)
+		return fmt.Errorf("--mutant-runs %d: want 1 or more", cfg.mutantRuns)
 	case (cfg.mutants || c.Mutant != "") && !mutants.Available():
-		return errors.New("check: --mutants, --mutant: this build has no mutants; build with -tags quorumlock_mutants")
+		return errors.New("--mutants, --mutant: this build has no mutants; build with -tags quorumlock_mutants")
 	case c.Mutant != "" && !slices.Contains(mutants.All, c.Mutant):
-		return fmt.Errorf("check: --mutant %q: no such mutant (have %v)", c.Mutant, mutants.All)
+		return fmt.Errorf("--mutant %q: no such mutant (have %v)", c.Mutant, mutants.All)
 	case cfg.report != "" && !strings.HasSuffix(cfg.report, ".md") && !strings.HasSuffix(cfg.report, ".json"):
-		return fmt.Errorf("check: --report %q: want a file name ending in .md or .json", cfg.report)
+		return fmt.Errorf("--report %q: want a file name ending in .md or .json", cfg.report)
 	}
 	if c.Seed == 0 {
 		c.Seed = rand.Int64N(1<<31) + 1
@@ -147,13 +147,9 @@ func (cfg *checkConfig) validate() error {
 }
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseCheck(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+	cfg, err := parseCheck(args, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, "quorumlock", err)
-		return 2
+		return usageExit("check", err, stderr)
 	}
 	if cfg.replay != "" {
 		return replay(ctx, cfg, stdout, stderr)

@@ -329,30 +329,31 @@ func (c *nodeConfig) tlsConfig() (*tls.Config, error) {
 	return tc, nil
 }
 
-// commandFlags returns the flag set of a command: own adds the command's own flags, cf the node
-// and configuration flags; -h prints help, then the two groups of flags.
-func commandFlags(name, help string, stderr io.Writer, cf *configFlags, own func(*flag.FlagSet)) *flag.FlagSet {
+// commandFlags returns the flag set of a command, to be parsed with parseFlags: own adds the
+// command's own flags, cf the node and configuration flags; -h prints help on out, then the two
+// groups of flags.
+func commandFlags(name, help string, out io.Writer, cf *configFlags, own func(*flag.FlagSet)) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	own(fs)
 	mine := make(map[string]bool)
 	fs.VisitAll(func(f *flag.Flag) { mine[f.Name] = true })
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, help)
-		printFlags(stderr, fs, func(name string) bool { return mine[name] })
-		fmt.Fprint(stderr, configHelp)
-		printFlags(stderr, fs, func(name string) bool { return !mine[name] })
+		fmt.Fprint(out, help)
+		printFlags(out, fs, func(name string) bool { return mine[name] })
+		fmt.Fprint(out, configHelp)
+		printFlags(out, fs, func(name string) bool { return !mine[name] })
 	}
 	return fs
 }
 
-// printFlags prints the defaults of the flags of fs that keep selects.
+// printFlags prints the defaults of the flags of fs that keep selects (all if keep is nil),
+// leaving out those without a usage text: flags kept only to explain a retired form.
 func printFlags(w io.Writer, fs *flag.FlagSet, keep func(string) bool) {
 	sub := flag.NewFlagSet("", flag.ContinueOnError)
 	sub.SetOutput(w)
 	fs.VisitAll(func(f *flag.Flag) {
-		if keep(f.Name) {
+		if f.Usage != "" && (keep == nil || keep(f.Name)) {
 			sub.Var(f.Value, f.Name, f.Usage)
 			sub.Lookup(f.Name).DefValue = f.DefValue
 		}

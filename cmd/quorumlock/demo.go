@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,42 +19,38 @@ type demoConfig struct {
 	ttl                    time.Duration
 }
 
-func parseDemo(args []string, stderr io.Writer) (demoConfig, error) {
+// parseDemo parses demo's flags; -h prints the help on out.
+func parseDemo(args []string, out io.Writer) (demoConfig, error) {
 	cfg := demoConfig{}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.nodes, "nodes", 5, "number of in-process Redis nodes (1-15)")
 	fs.IntVar(&cfg.workers, "workers", 4, "number of contending workers (1-64)")
 	fs.IntVar(&cfg.grants, "grants", 8, "number of grants to print (1-1000)")
 	fs.DurationVar(&cfg.ttl, "ttl", 2*time.Second, "lease TTL")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), brings them into service as a new deployment,\nlets workers contend for one lock and write through a fence, and shows a stale holder\nbeing refused.\n\nexample: quorumlock demo -nodes 5 -workers 8 -grants 20\n\nflags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(out, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), brings them into service as a new deployment,\nlets workers contend for one lock and write through a fence, and shows a stale holder\nbeing refused.\n\nexample: quorumlock demo -nodes 5 -workers 8 -grants 20\n\nflags:\n")
+		printFlags(out, fs, nil)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	switch {
 	case fs.NArg() > 0:
-		return cfg, fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case cfg.nodes < 1 || cfg.nodes > 15:
-		return cfg, fmt.Errorf("demo: -nodes %d: want 1 to 15", cfg.nodes)
+		return cfg, fmt.Errorf("--nodes %d: want 1 to 15", cfg.nodes)
 	case cfg.workers < 1 || cfg.workers > 64:
-		return cfg, fmt.Errorf("demo: -workers %d: want 1 to 64", cfg.workers)
+		return cfg, fmt.Errorf("--workers %d: want 1 to 64", cfg.workers)
 	case cfg.grants < 1 || cfg.grants > 1000:
-		return cfg, fmt.Errorf("demo: -grants %d: want 1 to 1000", cfg.grants)
+		return cfg, fmt.Errorf("--grants %d: want 1 to 1000", cfg.grants)
 	}
 	return cfg, nil
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseDemo(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+	cfg, err := parseDemo(args, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+		return usageExit("demo", err, stderr)
 	}
 	if err := demo(ctx, cfg, stdout); err != nil {
 		fmt.Fprintln(stderr, "quorumlock demo:", err)

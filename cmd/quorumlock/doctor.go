@@ -49,13 +49,14 @@ type doctorConfig struct {
 	cfg     configFlags
 }
 
-func parseDoctor(args []string, stderr io.Writer) (doctorConfig, error) {
+// parseDoctor parses doctor's flags; -h prints the help on out.
+func parseDoctor(args []string, out io.Writer) (doctorConfig, error) {
 	dc := doctorConfig{}
-	fs := commandFlags("doctor", doctorHelp, stderr, &dc.cfg, func(fs *flag.FlagSet) {
+	fs := commandFlags("doctor", doctorHelp, out, &dc.cfg, func(fs *flag.FlagSet) {
 		fs.DurationVar(&dc.timeout, "timeout", time.Second,
 			"how long each node has to answer, if longer than node_timeout (at most TTL/4)")
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return dc, err
 	}
 	switch {
@@ -68,15 +69,12 @@ func parseDoctor(args []string, stderr io.Writer) (doctorConfig, error) {
 }
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	dc, err := parseDoctor(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+	dc, err := parseDoctor(args, stdout)
+	if err != nil {
+		return usageExit("doctor", err, stderr)
 	}
-	var cfg nodeConfig
+	cfg, err := dc.cfg.load(os.Getenv)
 	var opts quorum.Options
-	if err == nil {
-		cfg, err = dc.cfg.load(os.Getenv)
-	}
 	if err == nil {
 		opts, err = cfg.options()
 	}

@@ -63,14 +63,15 @@ type healConfig struct {
 	cfg                   configFlags
 }
 
-func parseHeal(args []string, stderr io.Writer) (healConfig, error) {
+// parseHeal parses heal's flags; -h prints the help on out.
+func parseHeal(args []string, out io.Writer) (healConfig, error) {
 	hc := healConfig{}
-	fs := commandFlags("heal", healHelp, stderr, &hc.cfg, func(fs *flag.FlagSet) {
+	fs := commandFlags("heal", healHelp, out, &hc.cfg, func(fs *flag.FlagSet) {
 		fs.BoolVar(&hc.newDeployment, "new-deployment", false, "the servers have never served this lock: put their nodes into service at once")
 		fs.BoolVar(&hc.dryRun, "dry-run", false, "print what heal found and would do, and heal nothing")
 		fs.DurationVar(&hc.clockSkew, "clock-skew", quorum.DefaultClockSkew, "how far apart the nodes' clocks may be, a `duration`; a recovery waits twice that")
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return hc, err
 	}
 	switch {
@@ -83,15 +84,12 @@ func parseHeal(args []string, stderr io.Writer) (healConfig, error) {
 }
 
 func runHeal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	hc, err := parseHeal(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+	hc, err := parseHeal(args, stdout)
+	if err != nil {
+		return usageExit("heal", err, stderr)
 	}
-	var cfg nodeConfig
+	cfg, err := hc.cfg.load(os.Getenv)
 	var opts quorum.Options
-	if err == nil {
-		cfg, err = hc.cfg.load(os.Getenv)
-	}
 	if err == nil {
 		opts, err = cfg.options()
 	}

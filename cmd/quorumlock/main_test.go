@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -29,5 +31,33 @@ func TestGoRedisLogsNothing(t *testing.T) {
 	}
 	if strings.Contains(stderr, "connection pool") || strings.Contains(stderr, "pool.go") {
 		t.Errorf("go-redis logged on stderr:\n%s", stderr)
+	}
+}
+
+var allCommands = []string{"run", "doctor", "heal", "demo", "bench", "check"}
+
+// TestUsageErrorIsOneLineAndAHint: a mistake in the flags gets the error and where to read the
+// help, not eighty lines of help with the error before and after them.
+func TestUsageErrorIsOneLineAndAHint(t *testing.T) {
+	for _, cmd := range allCommands {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{cmd, "-x"}, &out, &errOut)
+		want := "quorumlock " + cmd + ": flag provided but not defined: -x\nRun 'quorumlock " + cmd + " -h' for usage.\n"
+		if code != exitUsage || errOut.String() != want || out.Len() != 0 {
+			t.Errorf("%s -x: exit %d, stdout %q, stderr:\n%s\nwant exit %d and stderr:\n%s", cmd, code, out.String(), errOut.String(), exitUsage, want)
+		}
+	}
+}
+
+// TestHelpFlagPrintsTheHelp: -h and --help print the command's help on stdout and exit 0.
+func TestHelpFlagPrintsTheHelp(t *testing.T) {
+	for _, cmd := range allCommands {
+		for _, h := range []string{"-h", "--help"} {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{cmd, h}, &out, &errOut)
+			if code != exitOK || !strings.HasPrefix(out.String(), "usage: quorumlock "+cmd) || !strings.Contains(out.String(), "\n  -") || errOut.Len() != 0 {
+				t.Errorf("%s %s: exit %d, stderr %q, stdout:\n%s\nwant 0 and the help, flags included, on stdout", cmd, h, code, errOut.String(), out.String())
+			}
+		}
 	}
 }

@@ -89,17 +89,17 @@ type runConfig struct {
 	cfg           configFlags
 }
 
-// parseRun parses "[flags] NAME [flags] -- COMMAND [ARGS...]".
-func parseRun(args []string, stderr io.Writer) (runConfig, error) {
+// parseRun parses "[flags] NAME [flags] -- COMMAND [ARGS...]"; -h prints the help on out.
+func parseRun(args []string, out io.Writer) (runConfig, error) {
 	rc := runConfig{}
-	fs := commandFlags("run", runHelp, stderr, &rc.cfg, func(fs *flag.FlagSet) {
+	fs := commandFlags("run", runHelp, out, &rc.cfg, func(fs *flag.FlagSet) {
 		fs.DurationVar(&rc.wait, "wait", 0, "how long to wait for the lock, a `duration`; 0 tries once")
 		fs.DurationVar(&rc.grace, "grace", 5*time.Second, "after SIGTERM to a command whose lease was lost, wait this long before SIGKILL")
 		fs.BoolVar(&rc.childExitCode, "child-exit-code", false, "exit with COMMAND's exit code (128+N if signal N killed it)")
 		fs.StringVar(&rc.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics while running")
 		fs.TextVar(&rc.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
 	})
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return rc, err
 	}
 	if fs.NArg() == 0 {
@@ -111,7 +111,7 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 	if dash < 0 {
 		return rc, errors.New("missing -- between NAME and COMMAND")
 	}
-	if err := fs.Parse(rest[:dash]); err != nil {
+	if err := parseFlags(fs, rest[:dash]); err != nil {
 		return rc, err
 	}
 	rc.command = rest[dash+1:]
@@ -131,15 +131,12 @@ func parseRun(args []string, stderr io.Writer) (runConfig, error) {
 // runRun is the run command. It handles SIGINT and SIGTERM itself (it must outlive them while
 // the command runs, to forward them), so it does not follow ctx, which main cancels on them.
 func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	rc, err := parseRun(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+	rc, err := parseRun(args, stdout)
+	if err != nil {
+		return usageExit("run", err, stderr)
 	}
-	var cfg nodeConfig
+	cfg, err := rc.cfg.load(os.Getenv)
 	var opts quorum.Options
-	if err == nil {
-		cfg, err = rc.cfg.load(os.Getenv)
-	}
 	if err == nil {
 		opts, err = cfg.options()
 	}
