@@ -99,23 +99,31 @@ func parseRun(args []string, out io.Writer) (runConfig, error) {
 		fs.StringVar(&rc.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics while running")
 		fs.TextVar(&rc.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
 	})
-	if err := parseFlags(fs, args); err != nil {
+	// Split at the first "--" before the flag package sees it: it would take "--" as the end of
+	// the flags and NAME from the command ("run -- true" would name the lock "true").
+	dash := slices.Index(args, "--")
+	flagArgs := args
+	if dash >= 0 {
+		flagArgs, rc.command = args[:dash], args[dash+1:]
+	}
+	if err := parseFlags(fs, flagArgs); err != nil {
 		return rc, err
 	}
-	if fs.NArg() == 0 {
-		return rc, errors.New("missing NAME -- COMMAND (see -h)")
+	if fs.NArg() > 0 { // NAME, then more flags
+		rc.name = fs.Arg(0)
+		if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+			return rc, err
+		}
 	}
-	rc.name = fs.Arg(0)
-	rest := fs.Args()[1:]
-	dash := slices.Index(rest, "--")
-	if dash < 0 {
-		return rc, errors.New("missing -- between NAME and COMMAND")
-	}
-	if err := parseFlags(fs, rest[:dash]); err != nil {
-		return rc, err
-	}
-	rc.command = rest[dash+1:]
 	switch {
+	case rc.name == "" && dash < 0:
+		return rc, errors.New("missing NAME -- COMMAND")
+	case rc.name == "":
+		return rc, errors.New("missing NAME before --")
+	case dash < 0 && fs.NArg() == 0:
+		return rc, fmt.Errorf("missing -- COMMAND after NAME %q", rc.name)
+	case dash < 0:
+		return rc, fmt.Errorf("missing -- between NAME %q and COMMAND %q", rc.name, fs.Arg(0))
 	case fs.NArg() > 0:
 		return rc, fmt.Errorf("unexpected argument %q between NAME and --", fs.Arg(0))
 	case len(rc.command) == 0:

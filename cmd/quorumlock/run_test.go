@@ -320,7 +320,11 @@ func TestParseRun(t *testing.T) {
 		want string
 	}{
 		{nil, "missing NAME -- COMMAND"},
-		{[]string{"job", "cmd"}, "missing -- between NAME and COMMAND"},
+		{[]string{"--", "true"}, "missing NAME before --"},
+		{[]string{"--wait", "1s", "--", "true"}, "missing NAME before --"},
+		{[]string{"job"}, `missing -- COMMAND after NAME "job"`},
+		{[]string{"job", "--wait", "1s"}, `missing -- COMMAND after NAME "job"`},
+		{[]string{"job", "cmd"}, `missing -- between NAME "job" and COMMAND "cmd"`},
 		{[]string{"job", "--"}, "missing COMMAND after --"},
 		{[]string{"job", "extra", "--", "cmd"}, `unexpected argument "extra" between NAME and --`},
 		{[]string{"--wait", "-1s", "job", "--", "cmd"}, "--wait -1s: want 0 or more"},
