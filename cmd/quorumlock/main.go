@@ -9,8 +9,9 @@
 //	quorumlock check [flags]    the safety campaign: generated fault histories, every one checked
 //
 // run, doctor and heal take their nodes and options from flags, QUORUMLOCK_* environment variables and
-// a YAML file (--config), in that order of precedence. Run "quorumlock COMMAND -h" for a
-// command's flags, exit codes and examples.
+// a YAML file (--config), in that order of precedence. Run "quorumlock help COMMAND" (or
+// "quorumlock COMMAND -h") for a command's flags, exit codes and examples, and
+// "quorumlock version" for the version, the VCS revision and the Go version it was built with.
 package main
 
 import (
@@ -35,7 +36,11 @@ commands:
   bench   measure quorumlock beside redsync on the same Redis nodes
   check   run the safety campaign: faults injected, every history checked
 
-Run "quorumlock COMMAND -h" for a command's flags, exit codes and examples.
+  help    print this, or a command's flags, exit codes and examples: quorumlock help COMMAND
+  version print the version, the VCS revision built from, and the Go version
+
+Run "quorumlock help COMMAND" or "quorumlock COMMAND -h" for a command's flags, exit codes and
+examples.
 
 examples:
   quorumlock doctor --nodes redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379
@@ -62,29 +67,53 @@ func main() {
 // alone (a library must not change a global behind its user's back), so the command does it here.
 func silenceGoRedis() { redis.SetLogger(&logging.VoidLogger{}) }
 
+// commands maps each command to the function that runs it and returns its exit code.
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
+	"run":    runRun,
+	"doctor": runDoctor,
+	"heal":   runHeal,
+	"demo":   runDemo,
+	"bench":  runBench,
+	"check":  runCheck,
+}
+
 // run dispatches to a command and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
+	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(ctx, args[1:], stdout, stderr)
 	}
 	switch args[0] {
-	case "run":
-		return runRun(ctx, args[1:], stdout, stderr)
-	case "doctor":
-		return runDoctor(ctx, args[1:], stdout, stderr)
-	case "heal":
-		return runHeal(ctx, args[1:], stdout, stderr)
-	case "demo":
-		return runDemo(ctx, args[1:], stdout, stderr)
-	case "bench":
-		return runBench(ctx, args[1:], stdout, stderr)
-	case "check":
-		return runCheck(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return 0
+	case "help", "-h", "-help", "--help":
+		return help(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprint(stdout, versionText(buildInfo()))
+		return exitOK
 	}
-	fmt.Fprintf(stderr, "quorumlock: unknown command %q\n%s", args[0], usage)
-	return 2
+	return topUsageError(fmt.Sprintf("unknown command %q", args[0]), stderr)
+}
+
+// help prints the top-level usage, or with one argument that command's help.
+func help(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case len(args) > 1:
+		return topUsageError(fmt.Sprintf("help: want one COMMAND, got %q", args), stderr)
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		return topUsageError(fmt.Sprintf("help: unknown command %q", args[0]), stderr)
+	}
+	return cmd(ctx, []string{"-h"}, stdout, stderr)
+}
+
+// topUsageError prints a mistake in the command line before any command, and the hint.
+func topUsageError(msg string, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "quorumlock: %s\nRun 'quorumlock help' for usage.\n", msg)
+	return exitUsage
 }

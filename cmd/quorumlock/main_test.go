@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -58,6 +60,70 @@ func TestHelpFlagPrintsTheHelp(t *testing.T) {
 			if code != exitOK || !strings.HasPrefix(out.String(), "usage: quorumlock "+cmd) || !strings.Contains(out.String(), "\n  -") || errOut.Len() != 0 {
 				t.Errorf("%s %s: exit %d, stderr %q, stdout:\n%s\nwant 0 and the help, flags included, on stdout", cmd, h, code, errOut.String(), out.String())
 			}
+		}
+	}
+}
+
+func TestHelpCommand(t *testing.T) {
+	for _, cmd := range allCommands {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"help", cmd}, &out, &errOut); code != exitOK ||
+			!strings.HasPrefix(out.String(), "usage: quorumlock "+cmd+" ") || errOut.Len() != 0 {
+			t.Errorf("help %s: exit %d, stderr %q, stdout:\n%s\nwant 0 and %s's help", cmd, code, errOut.String(), out.String(), cmd)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, &out, &errOut); code != exitOK || out.String() != usage {
+			t.Errorf("%q: exit %d, stdout:\n%s\nwant 0 and the top-level usage", args, code, out.String())
+		}
+	}
+	for _, args := range [][]string{{"nope"}, {"help", "nope"}, {"help", "run", "extra"}} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		if lines := strings.Split(strings.TrimSpace(errOut.String()), "\n"); code != exitUsage || len(lines) != 2 ||
+			lines[1] != "Run 'quorumlock help' for usage." {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant %d, one line and the hint", args, code, errOut.String(), exitUsage)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		if code != exitOK || !strings.HasPrefix(out.String(), "quorumlock ") || !strings.Contains(out.String(), runtime.Version()) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 0, the version and %s", args, code, out.String(), errOut.String(), runtime.Version())
+		}
+	}
+}
+
+func TestVersionText(t *testing.T) {
+	settings := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	tests := []struct {
+		name string
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{"tagged module", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"},
+			Settings: settings("vcs.revision", "d248d08f", "vcs.time", "2026-12-01T10:00:00Z", "vcs.modified", "false", "GOOS", "linux", "GOARCH", "amd64")},
+			"quorumlock v1.2.3\nrevision d248d08f (2026-12-01T10:00:00Z)\ngo1.26.8 linux/amd64\n"},
+		{"checkout with changes", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
+			Settings: settings("vcs.revision", "d248d08f", "vcs.modified", "true")},
+			"quorumlock (devel)\nrevision d248d08f, modified\ngo1.26.8\n"},
+		{"no VCS, no version", &debug.BuildInfo{GoVersion: "go1.26.8"},
+			"quorumlock (devel)\nrevision unknown (not built from a VCS checkout)\ngo1.26.8\n"},
+		{"no build information", nil, "quorumlock (devel)\nrevision unknown (not built from a VCS checkout)\n" + runtime.Version() + "\n"},
+	}
+	for _, tt := range tests {
+		if got := versionText(tt.bi); got != tt.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, got, tt.want)
 		}
 	}
 }
