@@ -56,7 +56,7 @@ func parseBench(args []string, out io.Writer) (benchConfig, error) {
 	cfg := benchConfig{}
 	var nodes string
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.StringVar(&nodes, "nodes", "", "comma-separated Redis URLs to run on (redis://host:port[/db])")
+	fs.StringVar(&nodes, "nodes", "", "comma-separated Redis `URLs` of your servers: redis://host:port[/db], or rediss://")
 	fs.IntVar(&cfg.spawn, "spawn", 0, "start N redis-server processes on 127.0.0.1 (1-15)")
 	fs.IntVar(&cfg.inProcess, "in-process", 0, "start N in-process miniredis servers (1-15)")
 	fs.DurationVar(&cfg.duration, "duration", bench.DefaultDuration, "measured time per library, scenario and round")
@@ -78,17 +78,17 @@ func parseBench(args []string, out io.Writer) (benchConfig, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
-	cfg.nodes = splitNodes(nodes)
+	if nodes != "" {
+		var err error
+		if cfg.nodes, err = parseNodes(nodes); err != nil {
+			return cfg, fmt.Errorf("--nodes: %w", err)
+		}
+	}
 	return cfg, cfg.validate(fs)
 }
 
 func (c *benchConfig) validate(fs *flag.FlagSet) error {
-	sources := 0
-	for _, set := range []bool{len(c.nodes) > 0, c.spawn != 0, c.inProcess != 0} {
-		if set {
-			sources++
-		}
-	}
+	sources := countTrue(len(c.nodes) > 0, c.spawn != 0, c.inProcess != 0)
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -28,6 +28,7 @@ func TestParseBenchRejects(t *testing.T) {
 		{[]string{"--rounds", "0"}, "--rounds 0"},
 		{[]string{"--ops", "-5"}, "--ops -5"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--nodes", "redis://a:1,127.0.0.1:6379"}, "--nodes: "},
 	}
 	for _, tt := range tests {
 		_, err := parseBench(tt.args, io.Discard)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/quorumlock/quorumlock/internal/mutants"
@@ -18,7 +19,9 @@ import (
 // checkConfig holds the check command's flags.
 type checkConfig struct {
 	campaign   proptest.CampaignConfig
-	nodes      string // in-process, spawn, or URLs
+	nodes      string // --nodes: URLs, checked by validate
+	spawn      bool   // --spawn: redis-server processes
+	inProcess  bool   // --in-process: miniredis (the default)
 	mutants    bool
 	mutantRuns int
 	report     string
@@ -35,10 +38,11 @@ docs/PROTOCOL.md: unique and ordered tokens, a fenced store that admits tokens i
 loses no acknowledged update and is linearizable, exclusion inside the timing model, extend
 continuity, liveness after healing, no keys left behind, no slowdown from a stalled minority.
 
-Nodes: --nodes in-process (miniredis in this process, the default), --nodes spawn (redis-server
-processes on free 127.0.0.1 ports, started per scenario), or --nodes URL,... (1 to 7 servers of
-yours; scenarios run one at a time on all of them, touching only keys under
-"quorumlock-check:", which are deleted before and after each).
+Nodes: --in-process (miniredis in this process, the default), --spawn (redis-server processes
+on free 127.0.0.1 ports, started per scenario), or --nodes URL,... (1 to 7 servers of yours;
+scenarios run one at a time on all of them, touching only keys under "quorumlock-check:",
+which are deleted before and after each). With --in-process and --spawn each scenario draws
+its number of nodes, 1 to 7, unless --n fixes it.
 
 --against redsync runs every scenario a second time, on a fresh cluster with the same plan,
 with go-redsync/redsync v4 in place of quorumlock (no fencing token: the store then admits
@@ -58,7 +62,7 @@ exit codes: 0 no violation (and every mutant caught), 1 a violation (or a mutant
 
 examples: quorumlock check --runs 500
           quorumlock check --duration 1h --seed 7 --report campaign.md
-          quorumlock check --nodes spawn --runs 50 --against redsync
+          quorumlock check --spawn --runs 50 --against redsync
           quorumlock check --replay 8423570154
 
 flags:
@@ -72,7 +76,9 @@ func parseCheck(args []string, out io.Writer) (checkConfig, error) {
 	fs.Int64Var(&c.Seed, "seed", 0, "campaign seed (0: a random one, printed)")
 	fs.IntVar(&c.Runs, "runs", 200, "scenarios to run (0 with --duration: no limit)")
 	fs.DurationVar(&c.Duration, "duration", 0, "stop starting scenarios after this long")
-	fs.StringVar(&cfg.nodes, "nodes", "in-process", "in-process, spawn, or comma-separated redis:// URLs")
+	fs.StringVar(&cfg.nodes, "nodes", "", "comma-separated Redis `URLs` of your servers: redis://host:port[/db], or rediss://")
+	fs.BoolVar(&cfg.spawn, "spawn", false, "run on redis-server processes started per scenario on 127.0.0.1")
+	fs.BoolVar(&cfg.inProcess, "in-process", false, "run on miniredis servers in this process (the default)")
 	fs.IntVar(&c.Nodes, "n", 0, "nodes per scenario, 1-7 (0: each scenario draws its own)")
 	fs.IntVar(&c.Parallel, "parallel", 0, "scenarios at once (0: three per CPU, at most 8)")
 	fs.IntVar(&c.MaxShrinks, "shrinks", 10, "shrink steps for a failing scenario (-1: none)")
@@ -93,7 +99,7 @@ func parseCheck(args []string, out io.Writer) (checkConfig, error) {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return cfg, cfg.unexpected(fs.Arg(0))
 	}
 	runsSet := false
 	fs.Visit(func(f *flag.Flag) { runsSet = runsSet || f.Name == "runs" })
@@ -103,18 +109,55 @@ func parseCheck(args []string, out io.Writer) (checkConfig, error) {
 	return cfg, cfg.validate()
 }
 
-func (cfg *checkConfig) validate() error {
+// unexpected explains an argument that no flag took: a count after --spawn or --in-process,
+// which take none in check, or a stray word.
+func (cfg *checkConfig) unexpected(arg string) error {
+	if _, err := strconv.Atoi(arg); err == nil && (cfg.spawn || cfg.inProcess) {
+		mode := "--spawn"
+		if cfg.inProcess {
+			mode = "--in-process"
+		}
+		return fmt.Errorf("%s takes no number: each scenario draws its nodes (1-7); fix them with --n %s", mode, arg)
+	}
+	return fmt.Errorf("unexpected argument %q", arg)
+}
+
+// nodeSource sets where the scenarios run: --nodes, --spawn or --in-process (the default).
+func (cfg *checkConfig) nodeSource() error {
 	c := &cfg.campaign
-	switch cfg.nodes {
-	case "in-process":
-	case "spawn":
-		c.RealRedis = true
-	default:
+	switch {
+	case cfg.nodes == "spawn": // the forms of --nodes before it meant URLs only
+		return errors.New("--nodes spawn: --nodes takes redis:// URLs; for redis-server processes started by check: --spawn")
+	case cfg.nodes == "in-process":
+		return errors.New("--nodes in-process: --nodes takes redis:// URLs; in-process nodes are the default (--in-process)")
+	case countTrue(cfg.nodes != "", cfg.spawn, cfg.inProcess) > 1:
+		return errors.New("give at most one of --nodes, --spawn and --in-process")
+	case cfg.nodes != "":
 		urls, err := parseNodes(cfg.nodes)
 		if err != nil {
-			return fmt.Errorf("--nodes: %w (or in-process, or spawn)", err)
+			return fmt.Errorf("--nodes: %w", err)
 		}
 		c.URLs = urls
+	}
+	c.RealRedis = cfg.spawn
+	return nil
+}
+
+// countTrue returns how many of bs are true.
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+func (cfg *checkConfig) validate() error {
+	c := &cfg.campaign
+	if err := cfg.nodeSource(); err != nil {
+		return err
 	}
 	switch {
 	case c.Runs < 0:

@@ -22,6 +22,11 @@ func TestParseCheckRejects(t *testing.T) {
 		want string
 	}{
 		{[]string{"--nodes", "http://a:1"}, "--nodes"},
+		{[]string{"--nodes", "spawn"}, "--nodes takes redis:// URLs; for redis-server processes started by check: --spawn"},
+		{[]string{"--nodes", "in-process"}, "--nodes takes redis:// URLs; in-process nodes are the default (--in-process)"},
+		{[]string{"--spawn", "--nodes", "redis://a:1"}, "at most one of --nodes, --spawn and --in-process"},
+		{[]string{"--spawn", "--in-process"}, "at most one of --nodes, --spawn and --in-process"},
+		{[]string{"--spawn", "5"}, "--spawn takes no number: each scenario draws its nodes (1-7); fix them with --n 5"},
 		{[]string{"--runs", "0"}, "--runs 0 needs --duration"},
 		{[]string{"--runs", "-2"}, "--runs -2"},
 		{[]string{"--n", "8"}, "--n 8"},
@@ -53,9 +58,17 @@ func TestParseCheckDefaults(t *testing.T) {
 	if c := cfg.campaign; c.Runs != 0 || c.Seed == 0 || c.RealRedis || c.URLs != nil {
 		t.Errorf("--duration alone: runs %d (want 0: no limit), seed %d (want one drawn), real %v, urls %v", c.Runs, c.Seed, c.RealRedis, c.URLs)
 	}
-	cfg, err = parseCheck([]string{"--nodes", "spawn", "--seed", "9"}, io.Discard)
+	cfg, err = parseCheck([]string{"--spawn", "--seed", "9"}, io.Discard)
 	if err != nil || !cfg.campaign.RealRedis || cfg.campaign.Seed != 9 || cfg.campaign.Runs != 200 {
-		t.Errorf("--nodes spawn --seed 9: %+v, %v", cfg.campaign, err)
+		t.Errorf("--spawn --seed 9: %+v, %v", cfg.campaign, err)
+	}
+	cfg, err = parseCheck([]string{"--in-process"}, io.Discard)
+	if err != nil || cfg.campaign.RealRedis || cfg.campaign.URLs != nil {
+		t.Errorf("--in-process: %+v, %v", cfg.campaign, err)
+	}
+	cfg, err = parseCheck([]string{"--nodes", "redis://a:1/0,redis://b:2/0"}, io.Discard)
+	if err != nil || cfg.campaign.RealRedis || len(cfg.campaign.URLs) != 2 {
+		t.Errorf("--nodes URL,URL: %+v, %v", cfg.campaign, err)
 	}
 }
 

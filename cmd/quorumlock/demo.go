@@ -15,20 +15,22 @@ import (
 
 // demoConfig holds the demo's flags.
 type demoConfig struct {
-	nodes, workers, grants int
+	nodes, workers, grants int // nodes: --in-process
 	ttl                    time.Duration
+	oldNodes               string // --nodes, which once was the count: refused with the new form
 }
 
 // parseDemo parses demo's flags; -h prints the help on out.
 func parseDemo(args []string, out io.Writer) (demoConfig, error) {
 	cfg := demoConfig{}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.IntVar(&cfg.nodes, "nodes", 5, "number of in-process Redis nodes (1-15)")
+	fs.IntVar(&cfg.nodes, "in-process", 5, "start N in-process miniredis servers (1-15)")
+	fs.StringVar(&cfg.oldNodes, "nodes", "", "") // no usage: left out of the help
 	fs.IntVar(&cfg.workers, "workers", 4, "number of contending workers (1-64)")
 	fs.IntVar(&cfg.grants, "grants", 8, "number of grants to print (1-1000)")
 	fs.DurationVar(&cfg.ttl, "ttl", 2*time.Second, "lease TTL")
 	fs.Usage = func() {
-		fmt.Fprint(out, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), brings them into service as a new deployment,\nlets workers contend for one lock and write through a fence, and shows a stale holder\nbeing refused.\n\nexample: quorumlock demo -nodes 5 -workers 8 -grants 20\n\nflags:\n")
+		fmt.Fprint(out, "usage: quorumlock demo [flags]\n\nStarts in-process Redis nodes (miniredis), brings them into service as a new deployment,\nlets workers contend for one lock and write through a fence, and shows a stale holder\nbeing refused. It needs no Redis and runs on nothing else.\n\nexample: quorumlock demo --in-process 5 --workers 8 --grants 20\n\nflags:\n")
 		printFlags(out, fs, nil)
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -37,8 +39,10 @@ func parseDemo(args []string, out io.Writer) (demoConfig, error) {
 	switch {
 	case fs.NArg() > 0:
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.oldNodes != "":
+		return cfg, fmt.Errorf("--nodes %s: the demo runs on in-process nodes only: give their number with --in-process %[1]s", cfg.oldNodes)
 	case cfg.nodes < 1 || cfg.nodes > 15:
-		return cfg, fmt.Errorf("--nodes %d: want 1 to 15", cfg.nodes)
+		return cfg, fmt.Errorf("--in-process %d: want 1 to 15", cfg.nodes)
 	case cfg.workers < 1 || cfg.workers > 64:
 		return cfg, fmt.Errorf("--workers %d: want 1 to 64", cfg.workers)
 	case cfg.grants < 1 || cfg.grants > 1000:
