@@ -143,11 +143,7 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageExit("run", err, stderr)
 	}
-	cfg, err := rc.cfg.load(os.Getenv)
-	var opts quorum.Options
-	if err == nil {
-		opts, err = cfg.options()
-	}
+	cfg, opts, err := rc.config()
 	if err != nil {
 		fmt.Fprintf(stderr, "quorumlock run: %v\n", err)
 		return exitUsage
@@ -167,12 +163,33 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		rec.next = m.observer
 	}
 	opts.Observer = rec
-	l, le, code := rc.acquire(cfg.nodes, opts, sigs, rec, log)
-	if le == nil {
+	l, le, err := rc.acquire(cfg.nodes, opts, sigs, log)
+	if l != nil {
+		defer l.Close()
+	}
+	if err == nil {
+		return rc.supervise(le, sigs, stdout, stderr, log)
+	}
+	code := acquireExit(err, rec.last())
+	if code == exitUsage { // the nodes or NAME, refused before any attempt: not "not acquired"
+		fmt.Fprintf(stderr, "quorumlock run: %v\n", cfg.refusal(err))
 		return code
 	}
-	defer l.Close()
-	return rc.supervise(le, sigs, stdout, stderr, log)
+	rc.logNotAcquired(l, err, code, log)
+	return code
+}
+
+// config merges the configuration and checks the options it gives, as Dial would.
+func (rc runConfig) config() (nodeConfig, quorum.Options, error) {
+	cfg, err := rc.cfg.load(os.Getenv)
+	if err != nil {
+		return cfg, quorum.Options{}, err
+	}
+	opts, err := cfg.options()
+	if err == nil {
+		err = cfg.checkOptions(opts)
+	}
+	return cfg, opts, err
 }
 
 // signalError is the cause of an acquisition cancelled by a signal.
@@ -189,8 +206,9 @@ func (e signalError) exitCode() int {
 }
 
 // acquire connects to the nodes and takes the lock, giving up at the first SIGINT or SIGTERM.
-// It returns the Locker and the lease, or a nil lease and the exit code.
-func (rc runConfig) acquire(nodes []string, opts quorum.Options, sigs <-chan os.Signal, rec *attemptRecorder, log *slog.Logger) (*quorum.Locker, *quorum.Lease, int) {
+// It returns the Locker (if Dial succeeded, even when the lock was not taken: the caller closes
+// it) and the lease, or the error.
+func (rc runConfig) acquire(nodes []string, opts quorum.Options, sigs <-chan os.Signal, log *slog.Logger) (*quorum.Locker, *quorum.Lease, error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	stop, watched := make(chan struct{}), make(chan struct{})
@@ -213,23 +231,24 @@ func (rc runConfig) acquire(nodes []string, opts quorum.Options, sigs <-chan os.
 		err = se
 	}
 	if err != nil {
-		code := acquireExit(err, rec.last())
-		level, msg, attrs := slog.LevelError, "not acquired", []any{"name", rc.name}
-		switch {
-		case code == exitNotAcquired:
-			level = slog.LevelWarn // someone else holds it: the lock at work
-		case errors.Is(err, quorum.ErrNeedsHeal) && l != nil:
-			msg = "not acquired: the deployment needs an operator"
-			attrs = append(attrs, healAdvice(l)...)
-		}
-		log.Log(context.Background(), level, msg, append(attrs, "err", err, "exit", code)...)
-		if l != nil {
-			_ = l.Close()
-		}
-		return nil, nil, code
+		return l, nil, err
 	}
 	log.Info("acquired", "name", rc.name, "token", le.Token(), "valid_until", validUntil(le))
-	return l, le, exitOK
+	return l, le, nil
+}
+
+// logNotAcquired logs why the lock was not taken (held, unavailable, the deployment needs heal,
+// interrupted); l is the Locker if Dial succeeded, else nil.
+func (rc runConfig) logNotAcquired(l *quorum.Locker, err error, code int, log *slog.Logger) {
+	level, msg, attrs := slog.LevelError, "not acquired", []any{"name", rc.name}
+	switch {
+	case code == exitNotAcquired:
+		level = slog.LevelWarn // someone else holds it: the lock at work
+	case errors.Is(err, quorum.ErrNeedsHeal) && l != nil:
+		msg = "not acquired: the deployment needs an operator"
+		attrs = append(attrs, healAdvice(l)...)
+	}
+	log.Log(context.Background(), level, msg, append(attrs, "err", err, "exit", code)...)
 }
 
 // dialAndTake connects to the nodes and makes one attempt (--wait 0) or retries for --wait.

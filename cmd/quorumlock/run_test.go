@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/quorumlock/quorumlock/internal/redisproc"
 	"github.com/quorumlock/quorumlock/quorum"
 )
@@ -351,5 +352,41 @@ func TestRunUsageErrorsExit2(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errOut); code != exitUsage || errOut.Len() == 0 {
 			t.Errorf("%q: exit %d, stderr %q; want %d and a message", args, code, errOut.String(), exitUsage)
 		}
+	}
+}
+
+// TestRunConfigErrorsAreNotNotAcquired: options that quorum refuses are a configuration error,
+// reported before connecting with the settings named, never logged as "not acquired".
+func TestRunConfigErrorsAreNotNotAcquired(t *testing.T) {
+	closed := closedURLs(t, 1)[0]
+	s := miniredis.RunT(t)
+	live := "redis://" + s.Addr()
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--nodes", closed, "--ttl", "10s", "--quarantine", "5s"}, []string{"--quarantine, --ttl: Quarantine (5s) must be at least TTL (10s)"}},
+		{[]string{"--nodes", closed, "--quarantine", "5s"}, []string{"--quarantine: Quarantine (5s) must be at least TTL (10s)"}}, // the default TTL
+		{[]string{"--nodes", closed, "--ttl", "100ms", "--node-timeout", "1s"},
+			[]string{"--node-timeout, --ttl: NodeTimeout (1s) must be less than TTL (100ms)", "--ttl, --node-timeout: TTL (100ms) leaves no validity"}},
+		{[]string{"--nodes", closed + "," + closed}, []string{"is given twice"}},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		args := append(append([]string{"run"}, tt.args...), "job", "--", "true")
+		code := run(context.Background(), args, &out, &errOut)
+		if code != exitUsage || strings.Contains(errOut.String(), "not acquired") || !strings.HasPrefix(errOut.String(), "quorumlock run: ") {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant %d and a configuration error, not \"not acquired\"", args, code, errOut.String(), exitUsage)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(errOut.String(), w) {
+				t.Errorf("%q: stderr lacks %q:\n%s", args, w, errOut.String())
+			}
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"run", "--nodes", live, "{bad}", "--", "true"}, &out, &errOut)
+	if code != exitUsage || strings.Contains(errOut.String(), "not acquired") || !strings.Contains(errOut.String(), "quorumlock run: NAME: ") {
+		t.Errorf("an invalid NAME: exit %d, stderr:\n%s\nwant %d and NAME named, not \"not acquired\"", code, errOut.String(), exitUsage)
 	}
 }
