@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -162,22 +161,6 @@ func parseNodes(list string) ([]string, error) {
 		}
 	}
 	return urls, nil
-}
-
-// checkNodeURL checks the form of one node URL as quorum.Dial will read it, without connecting;
-// errors never show its password.
-func checkNodeURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("unparsable URL (want redis://host:port[/db])")
-	}
-	if (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		return fmt.Errorf("%q: want redis://host:port[/db] or rediss://host:port[/db]", u.Redacted())
-	}
-	if err := quorum.CheckNodeURL(raw); err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), quorum.ErrInvalidOptions.Error()+": "))
-	}
-	return nil
 }
 
 // lookupSetting returns the setting with the YAML key, or nil.

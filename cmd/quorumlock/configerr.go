@@ -2,8 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/quorumlock/quorumlock/quorum"
@@ -52,4 +55,45 @@ func (c *nodeConfig) refusal(err error) error {
 		return errors.New(c.origin("nodes") + ": " + strings.TrimPrefix(msg, quorum.ErrInvalidOptions.Error()+": "))
 	}
 	return err
+}
+
+// checkNodeURL checks the form of one node URL as quorum.Dial will read it, without connecting.
+// Its errors name the URL, never its password, and say what to write instead.
+func checkNodeURL(raw string) error {
+	shown := shownURL(raw)
+	lower := strings.ToLower(raw)
+	if !strings.Contains(raw, "://") && !strings.HasPrefix(lower, "redis:") && !strings.HasPrefix(lower, "rediss:") {
+		// host:port alone: url.Parse fails on it, or reads the host as a scheme.
+		return fmt.Errorf("node URL %q has no scheme: want redis://%s (or rediss:// for TLS)", shown, shown)
+	}
+	err := quorum.CheckNodeURL(raw)
+	if err == nil {
+		return nil
+	}
+	msg := strings.TrimPrefix(err.Error(), quorum.ErrInvalidOptions.Error()+": ")
+	// quorum names a URL it cannot parse "(unparsable URL)", lest it show a password; shownURL
+	// masks the password of any URL, so the user sees which one it is.
+	msg = strings.Replace(msg, strconv.Quote("(unparsable URL)"), strconv.Quote(shown), 1)
+	if !strings.Contains(msg, strconv.Quote(shown)) {
+		msg = fmt.Sprintf("node URL %q: %s", shown, msg)
+	}
+	return errors.New(msg)
+}
+
+// shownURL returns a node URL as an error may show it: with the password masked, even when the
+// URL does not parse (then everything between the scheme and the last @ is masked) or has no
+// scheme (user:password@host reads as scheme "user").
+func shownURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw
+	}
+	prefix := ""
+	if i := strings.Index(raw, "://"); i >= 0 && i < at {
+		prefix = raw[:i+3]
+	}
+	return prefix + "xxxxx@" + raw[at+1:]
 }
