@@ -50,6 +50,10 @@ group, ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, and acts when its pipe from 
 When quorumlock ends normally it stops the watchdog, and whatever COMMAND left running in the
 background is not killed (unless the lease was lost).
 
+With --wait, run retries while the lock is held or too few nodes answer, and logs why it waits
+(held, or unavailable with the nodes that failed) at most once every 5s; failed extensions of
+the lease are logged at most as often, each line counting the failures since the last.
+
 A new deployment grants nothing until an operator brings its nodes into service, once:
 quorumlock heal --new-deployment. Until then, and whenever more nodes restarted or lost their
 data than a majority can spare, run exits 4 at once, even with --wait, and its log says which
@@ -152,7 +156,7 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	rec := &attemptRecorder{log: log}
+	rec := &attemptRecorder{log: log, wait: rc.wait > 0}
 	if rc.metricsAddr != "" {
 		m, err := serveMetrics(rc.metricsAddr, log)
 		if err != nil {

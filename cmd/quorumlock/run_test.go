@@ -242,8 +242,13 @@ func testRunHeld(t *testing.T, nodes string) {
 	holder := startCLI(t, dir, "run", "--nodes", nodes, "held-job", "--", "sh", "-c", waitForStop)
 	waitFile(t, holder, filepath.Join(dir, "ready"))
 	for _, wait := range []string{"0", "300ms"} {
-		if code, stderr := cli(t, dir, "run", "--nodes", nodes, "--wait", wait, "held-job", "--", "true"); code != exitNotAcquired {
+		code, stderr := cli(t, dir, "run", "--nodes", nodes, "--wait", wait, "held-job", "--", "true")
+		if code != exitNotAcquired {
 			t.Errorf("--wait %s on a held lock: exit %d, want %d; stderr:\n%s", wait, code, exitNotAcquired, stderr)
+		}
+		// While it waits, run says why; with --wait 0 it does not wait.
+		if says := strings.Contains(stderr, `msg="waiting for the lock" name=held-job reason=held`); says != (wait != "0") {
+			t.Errorf("--wait %s on a held lock: says it waits because the lock is held: %v; stderr:\n%s", wait, says, stderr)
 		}
 	}
 	writeFile(t, filepath.Join(dir, "stop"), nil)
