@@ -155,11 +155,22 @@ func parseNodeURL(rawURL string) (*redis.Options, error) {
 
 // redactURL hides the password of a URL for error messages.
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" && u.Host != "" {
+		return u.Redacted()
 	}
-	return u.Redacted()
+	// Unparsable, or without a scheme (user:password@host reads as scheme "user"): mask what
+	// lies between the first colon and the last @ as a password would be.
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		rest := raw[:at]
+		if i := strings.Index(rest, "://"); i >= 0 {
+			rest = rest[i+3:]
+		}
+		if c := strings.Index(rest, ":"); c >= 0 {
+			start := len(raw[:at]) - len(rest) + c + 1
+			return raw[:start] + "xxxxx" + raw[at:]
+		}
+	}
+	return raw
 }
 
 // checkIndependent requires a majority of nodes to answer and no two to share a run_id.

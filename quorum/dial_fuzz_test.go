@@ -100,8 +100,15 @@ func checkURLError(t *testing.T, raw string, err error) {
 		}
 		return
 	}
-	if !strings.Contains(msg, "(unparsable URL)") {
-		t.Fatalf("error for unparsable %q quotes it: %v", raw, err)
+	// Unparsable: the URL may be quoted with what would be its password masked, never that.
+	if at := strings.LastIndex(raw, "@"); at >= 0 {
+		userinfo := raw[:at]
+		if i := strings.Index(userinfo, "://"); i >= 0 {
+			userinfo = userinfo[i+3:]
+		}
+		if _, pw, ok := strings.Cut(userinfo, ":"); ok && len(pw) >= 4 && strings.Contains(msg, pw) {
+			t.Fatalf("error for unparsable %q shows what may be its password: %v", raw, err)
+		}
 	}
 	if strings.Contains(raw, "@") && !strings.Contains(msg, "malformed (percent-encode") {
 		t.Fatalf("error for unparsable %q, which may hold a password, quotes a part of it: %v", raw, err)
@@ -128,4 +135,15 @@ func otherPassword(raw string) (string, bool) {
 	}
 	start := len(raw) - len(rest)
 	return raw[:start] + user + ":" + strings.Repeat("Q", len(pw)) + raw[start+at:], true
+}
+
+// TestNodeURLErrorsMaskPasswords: a URL without a scheme (user:password@host reads as scheme
+// "user") or that does not parse is named in the error with its password masked.
+func TestNodeURLErrorsMaskPasswords(t *testing.T) {
+	for _, raw := range []string{"app:s3cret@h:6379", "app:s3cret@h:6379/1", "redis://app:s3cret@h:port/1", "app:s3c%zzret@h"} {
+		err := CheckNodeURL(raw)
+		if err == nil || strings.Contains(err.Error(), "s3c") || !strings.Contains(err.Error(), "xxxxx@h") {
+			t.Errorf("CheckNodeURL(%q) = %v, want an error naming the URL with its password masked", raw, err)
+		}
+	}
 }
