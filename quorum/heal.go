@@ -2,11 +2,11 @@ package quorum
 
 import (
 	"context"
-	"github.com/quorumlock/quorumlock/internal/mutants"
 	"sync"
 	"time"
 
 	"github.com/quorumlock/quorumlock/fencing"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 )
 
 // healAfter returns the after-work of an acquire round on the marker meta: once every node has
@@ -18,14 +18,9 @@ func (l *Locker) healAfter(meta string) func(*round[acquireReply]) {
 			res := &r.cmds[i].res
 			amnesic = amnesic || res.err == nil && res.reply.status == Amnesic
 		}
-		if !amnesic {
-			r.close()
-			return
+		if amnesic {
+			r.l.goChild(func() { l.healFrom(meta, r.results()) })
 		}
-		r.l.goChild(func() {
-			l.healFrom(meta, r.results())
-			r.close()
-		})
 	}
 }
 

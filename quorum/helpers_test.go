@@ -85,12 +85,6 @@ func markerField(c *quorumtest.Cluster, i int, field string) string {
 	return c.Servers[i].HGet(quorum.DefaultKeyPrefix+"node", field)
 }
 
-// waitHealed waits until node i reports that it is no longer amnesic.
-func waitHealed(t *testing.T, c *quorumtest.Cluster, i int) {
-	t.Helper()
-	waitMarker(t, c, i, "ok")
-}
-
 // waitMarker waits until node i's marker is in state (a round returns at the majority; a
 // straggler's answer lands a little later).
 func waitMarker(t *testing.T, c *quorumtest.Cluster, i int, state string) {

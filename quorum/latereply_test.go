@@ -61,13 +61,13 @@ func TestLateRepliesDoNotMakeAGrant(t *testing.T) {
 // (docs/PROTOCOL.md §6.4) needs the amnesic node's answer within NodeTimeout of the healthy
 // reads, so the late answer heals nothing.
 func TestLateAmnesicReplyDoesNotHeal(t *testing.T) {
-	c, l, clk, seen := lateLocker(t)
+	c, l, clk, _ := lateLocker(t)
 	ctx := context.Background()
 	c.Servers[0].FlushAll()
 	_ = mustAcquire(t, l, "first-contact").Release(ctx) // node 0 finds itself amnesic
 	c.Servers[0].SetTime(time.Now().Add(time.Hour))     // its quarantine has passed
 	c.Faults[0].Stall()
-	seen = make(firstGrant)
+	seen := make(firstGrant)
 	l2 := c.Locker(t, quorum.Options{Clock: clk, NodeTimeout: 2 * time.Second, Observer: seen})
 	le := mustAcquire(t, l2, "job") // nodes 1 and 2 grant; node 0's answer is held
 	<-seen

@@ -116,12 +116,17 @@ func TestSnapshotReloadIsARestart(t *testing.T) {
 	}
 }
 
-// tryAfterRestart makes an attempt, and a second one if the first met connections that the
-// servers' restarts had closed (their commands fail once, and the next ones reconnect).
+// tryAfterRestart makes attempts until one gets an answer other than ErrUnavailable, for up
+// to five seconds: the first meets connections that the servers' restarts had closed (their
+// commands fail once, and the next ones reconnect), and on a loaded machine a reconnect can
+// take longer than a short NodeTimeout.
 func tryAfterRestart(l *quorum.Locker, name string) error {
-	_, err := l.TryAcquire(context.Background(), name)
-	if errors.Is(err, quorum.ErrUnavailable) {
-		_, err = l.TryAcquire(context.Background(), name)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := l.TryAcquire(context.Background(), name)
+		if !errors.Is(err, quorum.ErrUnavailable) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	return err
 }

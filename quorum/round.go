@@ -3,10 +3,10 @@ package quorum
 import (
 	"context"
 	"errors"
-	"github.com/quorumlock/quorumlock/internal/mutants"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumlock/quorumlock/internal/mutants"
 
 	"github.com/quorumlock/quorumlock/internal/redispipe"
 )
@@ -62,12 +62,8 @@ type round[R any] struct {
 	stopCtx func() bool // stops the watch on ctx; nil if ctx cannot end
 
 	// finished, if set before the round starts, runs once every node has a result, on the
-	// goroutine of the last one; it must not block, and must call r.close when its work is over.
+	// goroutine of the last one; it must not block (longer work goes to Locker.goChild).
 	finished func(r *round[R])
-
-	mu       sync.Mutex
-	closed   bool          // the round and its after-work are over
-	waitDone chan struct{} // closed with closed, made on demand by done
 }
 
 // broadcast sends call to every node; see send.
@@ -176,8 +172,6 @@ func (r *round[R]) finish() {
 	}
 	if r.finished != nil {
 		r.finished(r)
-	} else {
-		r.close()
 	}
 	r.l.tasks.Done()
 }
@@ -190,30 +184,6 @@ func (r *round[R]) results() []result[R] {
 		all[i] = r.cmds[i].res
 	}
 	return all
-}
-
-// close marks the round and its after-work as over, waking done's waiters.
-func (r *round[R]) close() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closed = true
-	if r.waitDone != nil {
-		close(r.waitDone)
-	}
-}
-
-// done returns a channel that is closed once every node has a result and the round's
-// after-work is over.
-func (r *round[R]) done() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.waitDone == nil {
-		r.waitDone = make(chan struct{})
-		if r.closed {
-			close(r.waitDone)
-		}
-	}
-	return r.waitDone
 }
 
 // tally counts the votes of one round and says when the outcome is decided.
