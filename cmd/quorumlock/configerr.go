@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/quorumlock/quorumlock/quorum"
@@ -70,11 +69,9 @@ func checkNodeURL(raw string) error {
 	if err == nil {
 		return nil
 	}
+	// quorum's errors name the URL, its password masked.
 	msg := strings.TrimPrefix(err.Error(), quorum.ErrInvalidOptions.Error()+": ")
-	// quorum names a URL it cannot parse "(unparsable URL)", lest it show a password; shownURL
-	// masks the password of any URL, so the user sees which one it is.
-	msg = strings.Replace(msg, strconv.Quote("(unparsable URL)"), strconv.Quote(shown), 1)
-	if !strings.Contains(msg, strconv.Quote(shown)) {
+	if !strings.HasPrefix(msg, "node URL ") {
 		msg = fmt.Sprintf("node URL %q: %s", shown, msg)
 	}
 	return errors.New(msg)

@@ -15,7 +15,7 @@ func TestNodeURLErrorsNameTheURL(t *testing.T) {
 		{"user:s3cret@h:6379", `node URL "xxxxx@h:6379" has no scheme: want redis://xxxxx@h:6379 (or rediss:// for TLS)`},
 		{"http://user:s3cret@a:1", `node URL "http://user:xxxxx@a:1": scheme "http": want redis:// or rediss://`},
 		{"redis://[::1", `node URL "redis://[::1": missing ']' in host`},
-		{"redis://u:s3c%zz@h:1", `node URL "redis://xxxxx@h:1": malformed`},
+		{"redis://u:s3c%zz@h:1", `node URL "redis://u:xxxxx@h:1": malformed`},
 		{"redis://h:99999", `node URL "redis://h:99999": port 99999: want 1..65535`},
 		{"redis://h:1?timeout=1s", `node URL "redis://h:1?timeout=1s": query parameters`},
 	}
