@@ -141,15 +141,18 @@ func (c *extendManyCall) decode(v *redispipe.Reply) ([]extendVote, error) {
 }
 
 // releaseCall is one release: of a lease, or a clean-up. Nodes that settled[i] says answered
-// every acquire of the owner get no tombstone (nil settled: every node gets one).
-// KEYS: lock, tombstone, marker. ARGV: owner, tombstone ttl ms (0: none), run_id, quarantine ms.
-// Reply: 1 deleted, 0 not ours.
+// every acquire of the owner get no tombstone (nil settled: every node gets one). A release
+// that announces itself wakes the clients waiting for the lock (see notify.go); a clean-up of a
+// failed attempt does not, or contenders would wake each other with every split vote.
+// KEYS: lock, tombstone, marker. ARGV: owner, tombstone ttl ms (0: none), run_id, quarantine ms,
+// announce (1 or 0). Reply: 1 deleted, 0 not ours.
 type releaseCall struct {
 	keys         keys
 	owner        string
 	tombstoneTTL time.Duration
 	settled      []bool
 	q            time.Duration
+	announce     bool
 }
 
 func (c *releaseCall) op() string      { return "release" }
@@ -161,7 +164,7 @@ func (c *releaseCall) write(w *redispipe.Writer, i int, verb, body string) {
 	if c.settled != nil && c.settled[i] {
 		tomb = 0
 	}
-	w.Array(10)
+	w.Array(11)
 	w.Bulk(verb)
 	w.Bulk(body)
 	w.Int(3)
@@ -172,6 +175,11 @@ func (c *releaseCall) write(w *redispipe.Writer, i int, verb, body string) {
 	w.Int(tomb.Milliseconds())
 	w.Bulk(w.RunID())
 	w.Int(c.q.Milliseconds())
+	if c.announce {
+		w.Int(1)
+	} else {
+		w.Int(0)
+	}
 }
 
 func (c *releaseCall) decode(v *redispipe.Reply) (bool, error) {

@@ -95,7 +95,7 @@ func newNode(rawURL string, opts Options) (*redisNode, error) {
 		DialTimeout: max(4*opts.NodeTimeout, time.Second), ReplyTimeout: max(2*opts.TTL, 2*time.Second),
 		OnConnect: onConnect, ReadRunID: true, Dialer: opts.Dialer,
 	})
-	return &redisNode{name: nodeName(ro), pipe: pipe}, nil
+	return &redisNode{name: nodeName(ro), pipe: pipe, subOpts: ro}, nil
 }
 
 // CheckNodeURL reports whether Dial and NewRedisNodeURL accept rawURL, without connecting or

@@ -4,31 +4,69 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/quorumlock/quorumlock/internal/mutants"
 	"math/rand/v2"
 	"time"
+
+	"github.com/quorumlock/quorumlock/internal/mutants"
 )
 
-// Acquire takes the named lock, retrying after a jittered, growing pause while it is held by
-// someone else or the nodes are unavailable, until it is granted or ctx ends. A retry is never
-// blocked by keys its own earlier attempt left on a slow node (see TryAcquire). When ctx ends it
-// returns an error wrapping ctx.Err() and the last attempt's error (so errors.Is tells whether
-// the lock was held by someone else or the nodes were unavailable). Invalid names and a closed
-// Locker fail at once.
+// Acquire takes the named lock, retrying while it is held by someone else or the nodes are
+// unavailable, until it is granted or ctx ends. A retry is never blocked by keys its own earlier
+// attempt left on a slow node (see TryAcquire). When ctx ends it returns an error wrapping
+// ctx.Err() and the last attempt's error (so errors.Is tells whether the lock was held by
+// someone else or the nodes were unavailable). Invalid names, ErrNeedsHeal and a closed Locker
+// fail at once.
+//
+// Waiting is by notification (unless Options.DisableNotify): after a first attempt fails,
+// Acquire subscribes to the lock's release announcements (Watch) and tries again at once, then
+// at each announcement, and at the latest after a jittered, growing pause between
+// RetryDelayMin and RetryDelayMax, which bounds the wait past a release whose announcement was
+// lost or a lease that expired. Callers of one Locker waiting for one name take turns: one of
+// them contends with the other clients at a time, the rest wait in line behind it.
 func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption) (*Lease, error) {
+	le, err := l.TryAcquire(ctx, name, opts...)
+	if err == nil || !retryable(err) {
+		return le, err
+	}
+	if l.opts.DisableNotify {
+		return l.retry(ctx, name, nil, err, opts)
+	}
+	q := l.queues.join(name)
+	defer l.queues.leave(name, q)
+	if terr := q.take(ctx); terr != nil {
+		return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, terr, err)
+	}
+	defer q.give()
+	w, werr := l.Watch(ctx, name)
+	if werr != nil {
+		return nil, werr
+	}
+	defer w.Close()
+	return l.retry(ctx, name, w.C(), nil, opts)
+}
+
+// retryable tells the errors of an attempt after which Acquire tries again.
+func retryable(err error) bool {
+	return errors.Is(err, ErrNotAcquired) || errors.Is(err, ErrUnavailable)
+}
+
+// retry makes attempts until one is granted, fails for good, or ctx ends; it starts with an
+// attempt at once when last is nil, else with a pause. It pauses between attempts for a
+// jittered, growing delay, cut short by a value on wake (nil: polling alone).
+func (l *Locker) retry(ctx context.Context, name string, wake <-chan struct{}, last error, opts []AcquireOption) (*Lease, error) {
 	delay := l.opts.RetryDelayMin
 	for {
+		if last != nil {
+			if perr := l.pause(ctx, jitter(delay), wake); perr != nil {
+				return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, perr, last)
+			}
+			delay = min(2*delay, l.opts.RetryDelayMax)
+		}
 		le, err := l.TryAcquire(ctx, name, opts...)
-		if err == nil {
-			return le, nil
+		if err == nil || !retryable(err) {
+			return le, err
 		}
-		if !errors.Is(err, ErrNotAcquired) && !errors.Is(err, ErrUnavailable) {
-			return nil, err
-		}
-		if perr := l.pause(ctx, jitter(delay)); perr != nil {
-			return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, perr, err)
-		}
-		delay = min(2*delay, l.opts.RetryDelayMax)
+		last = err
 	}
 }
 
@@ -40,14 +78,17 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// pause waits for d on the Locker's clock, or returns ctx.Err() when ctx ends first.
-func (l *Locker) pause(ctx context.Context, d time.Duration) error {
+// pause waits for d on the Locker's clock or until a value arrives on wake (nil: never), or
+// returns ctx.Err() when ctx ends first.
+func (l *Locker) pause(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
 	t := l.opts.Clock.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C():
+		return nil
+	case <-wake:
 		return nil
 	}
 }

@@ -125,7 +125,7 @@ func (l *Locker) Heal(ctx context.Context, opts HealOptions) (HealReport, error)
 	}
 	if rep.Action == HealRecovery {
 		opts.Progress(fmt.Sprintf("waiting %v: the quarantine of the amnesic nodes, and twice the clock skew", rep.Wait.Round(time.Millisecond)))
-		if err := l.pause(ctx, rep.Wait); err != nil {
+		if err := l.pause(ctx, rep.Wait, nil); err != nil {
 			return rep, fmt.Errorf("quorum: heal: %w", err)
 		}
 	}

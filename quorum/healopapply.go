@@ -71,7 +71,7 @@ func (l *Locker) healOne(ctx context.Context, i int, st nodeState, how healHow, 
 			return fmt.Errorf("%w: %s restarted during the heal", ErrHealRefused, name)
 		}
 		if how != healNewDeployment {
-			if err := l.pause(ctx, wait); err != nil {
+			if err := l.pause(ctx, wait, nil); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,8 @@ type Locker struct {
 	leftovers sync.Map      // name → owner of a failed attempt whose clean-up is in flight
 	mutants   lockerMutants // empty unless built with the tag quorumlock_mutants
 	extender  *extender     // extends every auto-extended lease
+	notify    *notifier     // subscriptions to release announcements, for waiters
+	queues    waitQueues    // per name: the callers of Acquire waiting their turn
 	healing   []atomic.Bool // per node: a heal is in flight
 	floorHint atomic.Uint64 // the highest floor a node reported: proposals start above it
 }
@@ -45,6 +47,7 @@ func newLocker(nodes []*redisNode, opts Options) *Locker {
 		healing: make([]atomic.Bool, len(nodes)),
 	}
 	l.extender = newExtender(l)
+	l.notify = newNotifier(l)
 	return l
 }
 
@@ -74,6 +77,7 @@ func (l *Locker) Close() error {
 	l.mu.Unlock()
 	l.stopBg()
 	l.tasks.Wait()
+	l.notify.close()
 	var errs []error
 	for _, n := range l.nodes {
 		if err := n.pipe.Close(); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/internal/redispipe"
+	"github.com/redis/go-redis/v9"
 )
 
 // redisNode is one Redis server as the Locker sees it: every command, of every kind, goes out on
@@ -17,7 +18,8 @@ import (
 type redisNode struct {
 	name    string
 	pipe    *redispipe.Pipe
-	mutants nodeMutants // empty unless built with the tag quorumlock_mutants
+	subOpts *redis.Options // the server's address and credentials, for the pub/sub connection
+	mutants nodeMutants    // empty unless built with the tag quorumlock_mutants
 }
 
 // keys names the Redis keys of one lock. All of them share one {hash tag}, except meta, which

@@ -49,6 +49,11 @@ type Options struct {
 	// RetryDelayMin and RetryDelayMax bound the jittered, exponentially growing pause of
 	// Acquire between attempts. Defaults 5 ms and 100 ms.
 	RetryDelayMin, RetryDelayMax time.Duration
+	// DisableNotify makes Acquire wait by polling alone (RetryDelayMin to RetryDelayMax), as
+	// before notification: no pub/sub connection is opened, and callers of one Locker waiting
+	// for one name all contend. Default false: Acquire wakes at the lock's release
+	// announcements (see Locker.Watch) and polls only as a fallback.
+	DisableNotify bool
 	// ExtendInterval is how often Do extends its lease. Default TTL/3.
 	ExtendInterval time.Duration
 	// Quarantine is how long a node that lost its data (or restarted) refuses grants before it

@@ -1,0 +1,194 @@
+package quorum_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quorumlock/quorumlock/fencing"
+	"github.com/quorumlock/quorumlock/quorum"
+)
+
+// noPolling makes Acquire's fallback poll so rare that only a notification can wake it within a
+// test's lifetime.
+func noPolling(opts quorum.Options) quorum.Options {
+	opts.RetryDelayMin, opts.RetryDelayMax = time.Hour, time.Hour
+	return opts
+}
+
+// TestAcquireWakesAtRelease: a waiter whose fallback poll is an hour away is woken by the
+// release and granted.
+func TestAcquireWakesAtRelease(t *testing.T) {
+	c, holder := newLocker(t, 3, quorum.Options{})
+	waiter := c.Locker(t, noPolling(patient(quorum.Options{})))
+	held := mustAcquire(t, holder, "job")
+	got := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		le, err := waiter.Acquire(ctx, "job")
+		if err == nil {
+			err = le.Release(ctx)
+		}
+		got <- err
+	}()
+	waitSubscribed(t, c.Servers[0].PubSubNumSub, "job")
+	if err := held.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiter after the release: %v", err)
+	}
+}
+
+// waitSubscribed waits until a client subscribed to the release announcements of name, as
+// numSub (a server's PUBSUB NUMSUB) reports.
+func waitSubscribed(t *testing.T, numSub func(...string) map[string]int, name string) {
+	t.Helper()
+	ch := quorum.DefaultKeyPrefix + "{" + name + "}:released"
+	deadline := time.Now().Add(10 * time.Second)
+	for numSub(ch)[ch] == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("nobody subscribed to %s", ch)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestWaitersOfOneLockerTakeTurns: eight goroutines of one Locker wait for a held name with no
+// fallback poll; each release wakes the next, and every one is granted in turn, with
+// increasing tokens. Only one of them contends at a time: the subscription is made once.
+func TestWaitersOfOneLockerTakeTurns(t *testing.T) {
+	c, holder := newLocker(t, 3, quorum.Options{})
+	l := c.Locker(t, noPolling(patient(quorum.Options{})))
+	held := mustAcquire(t, holder, "job")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	var tokens []fencing.Token
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			le, err := l.Acquire(ctx, "job")
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			tokens = append(tokens, le.Token())
+			mu.Unlock()
+			errs <- le.Release(ctx)
+		}()
+	}
+	waitSubscribed(t, c.Servers[0].PubSubNumSub, "job")
+	if err := held.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < len(tokens); i++ {
+		if tokens[i] <= tokens[i-1] {
+			t.Fatalf("tokens in grant order %v: not increasing", tokens)
+		}
+	}
+	ch := quorum.DefaultKeyPrefix + "{job}:released"
+	if n := c.Servers[0].PubSubNumSub(ch)[ch]; n > 1 {
+		t.Fatalf("%d subscriptions of one Locker to one name, want at most 1", n)
+	}
+}
+
+// TestWatchHearsOnlyItsNames: a Watch of one name is not woken by the release of another, nor
+// by the clean-up of a failed attempt, and is woken by its own name's release.
+func TestWatchHearsOnlyItsNames(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{})
+	other := c.Locker(t, patient(quorum.Options{}))
+	ctx := context.Background()
+	w, err := l.Watch(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	_ = mustAcquire(t, l, "b").Release(ctx)
+	a := mustAcquire(t, l, "a")
+	if _, err := other.TryAcquire(ctx, "a"); !errors.Is(err, quorum.ErrNotAcquired) {
+		t.Fatalf("TryAcquire of a held lock: %v", err)
+	}
+	if err := other.Close(); err != nil { // waits for the failed attempt's clean-up
+		t.Fatal(err)
+	}
+	select {
+	case <-w.C():
+		t.Fatal("woken by another name's release or by a clean-up")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := a.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.C():
+	case <-time.After(10 * time.Second):
+		t.Fatal("not woken by the release of the watched name")
+	}
+}
+
+// TestWatchUnsubscribesOnClose: once the last Watch of a name closes, no node keeps the
+// subscription (a Locker used for a million names keeps none of them).
+func TestWatchUnsubscribesOnClose(t *testing.T) {
+	c, l := newLocker(t, 3, quorum.Options{})
+	w, err := l.Watch(context.Background(), "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := quorum.DefaultKeyPrefix + "{job}:released"
+	for i, s := range c.Servers {
+		if s.PubSubNumSub(ch)[ch] != 1 {
+			t.Fatalf("node %d: not subscribed once Watch returned", i)
+		}
+	}
+	w.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for i, s := range c.Servers {
+		for s.PubSubNumSub(ch)[ch] != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d: still subscribed after Close", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// TestAcquireWithANodeDownStillWakes: one node of three is down; Watch returns after
+// NodeTimeout at most, and the release on the other two wakes the waiter.
+func TestAcquireWithANodeDownStillWakes(t *testing.T) {
+	c, holder := newLocker(t, 3, quorum.Options{})
+	c.Faults[2].SetFail(true)
+	waiter := c.Locker(t, noPolling(patient(quorum.Options{})))
+	held := mustAcquire(t, holder, "job")
+	got := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		le, err := waiter.Acquire(ctx, "job")
+		if err == nil {
+			err = le.Release(ctx)
+		}
+		got <- err
+	}()
+	waitSubscribed(t, c.Servers[0].PubSubNumSub, "job")
+	if err := held.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiter after the release: %v", err)
+	}
+}
