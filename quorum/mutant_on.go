@@ -50,7 +50,13 @@ func blindScripts() map[string]script {
 	return out
 }
 
-func init() { mutants.Enable = enable }
+func init() {
+	mutants.Enable = enable
+	mutants.Check = func(locker any, m mutants.Mutant) bool {
+		l, ok := locker.(*Locker)
+		return ok && l.mutant(m)
+	}
+}
 
 // lockerMutants holds the mutants a Locker runs with.
 type lockerMutants struct {

@@ -25,15 +25,30 @@ const (
 	AutoBootstrap  Mutant = "auto-bootstrap"   // a round in which every node is amnesic bootstraps them all
 	MarkerBlind    Mutant = "marker-blind"     // the marker does not notice a restart (node script)
 	DoNoDefer      Mutant = "do-no-defer"      // Do releases only if fn returns: a panic keeps the lock
+	NotifyRace     Mutant = "notify-race"      // Acquire subscribes after its attempt and waits without retrying
+
+	// The coordination primitives' mutants, enabled on the Locker they are built on.
+	SemaphoreMajority Mutant = "semaphore-majority"    // a permit counted on a plain majority of per-node counts
+	ObserveNoVacancy  Mutant = "observe-skips-vacancy" // election.Observe reports leaders only, never a vacancy
+	LeaderEarlyEnd    Mutant = "leader-releases-early" // election.Run releases the term before its function returns
 )
 
 // All lists every mutant, in a fixed order.
 var All = []Mutant{NoDrift, WaitAll, NoCleanup, SkipHeal, IncrToken, ExtendRecreate, BlindRelease,
-	LateReply, AutoBootstrap, MarkerBlind, DoNoDefer}
+	LateReply, AutoBootstrap, MarkerBlind, DoNoDefer, NotifyRace, SemaphoreMajority, ObserveNoVacancy,
+	LeaderEarlyEnd}
 
 // Enable makes a *quorum.Locker break rule m from now on, on its nodes too for the node-script
 // mutants. It is nil unless the build has the tag quorumlock_mutants.
 var Enable func(locker any, m Mutant) error
+
+// Check reports whether m is enabled on locker (a *quorum.Locker). It is nil unless the build
+// has the tag quorumlock_mutants.
+var Check func(locker any, m Mutant) bool
+
+// Is reports whether m is enabled on locker: always false in a build without mutants. Packages
+// built on a Locker (election, semaphore) ask it at the rule a mutant breaks.
+func Is(locker any, m Mutant) bool { return Check != nil && Check(locker, m) }
 
 // ErrUnavailable is returned by On in a build without mutants.
 var ErrUnavailable = errors.New("mutants: a build with the tag quorumlock_mutants is needed")
