@@ -27,11 +27,12 @@ const (
 	PropLeftover         Property = "leftover-keys"      // no lock key is left once every client closed
 	PropLatency          Property = "latency"            // a stalled minority does not slow a grant to NodeTimeout
 	PropPanicRelease     Property = "panic-release"      // a Do whose function panics has released its lease when the panic arrives
+	PropWake             Property = "notify-wake"        // a waiter is granted soon after a release, not at its next poll
 )
 
 // AllProperties lists every property, in report order.
 var AllProperties = []Property{PropTokenUnique, PropTokenOrder, PropFenceOrder, PropLostUpdate,
-	PropLinearizable, PropExclusion, PropExtendContinuity, PropLiveness, PropLeftover, PropLatency, PropPanicRelease}
+	PropLinearizable, PropExclusion, PropExtendContinuity, PropLiveness, PropLeftover, PropLatency, PropPanicRelease, PropWake}
 
 // Violation is one breach of a property.
 type Violation struct {
@@ -111,6 +112,9 @@ func checkResource(h *History) []Violation {
 	vs = append(vs, checkStore(h)...)
 	vs = append(vs, checkExclusion(h.Scenario, ls)...)
 	vs = append(vs, checkContinuity(ls)...)
+	if h.fenced() {
+		vs = append(vs, checkWake(h)...)
+	}
 	return append(vs, checkLiveness(h)...)
 }
 

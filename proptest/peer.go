@@ -15,7 +15,7 @@ func NotApplicable(against string) []Property {
 	if against == "" {
 		return nil
 	}
-	return []Property{PropTokenUnique, PropTokenOrder, PropFenceOrder}
+	return []Property{PropTokenUnique, PropTokenOrder, PropFenceOrder, PropWake}
 }
 
 // fenced reports whether the history's lock hands out fencing tokens, which its store enforces.

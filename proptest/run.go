@@ -107,7 +107,7 @@ func (r *runner) workload(ctx context.Context, clients []*client, stores []*stor
 	inj := startInjector(ctx, r.s, r.c, rec, r.walls)
 	var wg sync.WaitGroup
 	for _, cl := range clients {
-		cl.stores, cl.rec, cl.inj, cl.wait = stores, rec, inj, 3*r.s.TTL
+		cl.stores, cl.rec, cl.inj, cl.wait = stores, rec, inj, acquireWait(r.s)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -165,6 +165,9 @@ func (r *runner) newQuorum(ctx context.Context, id int) (lockLib, error) {
 		Observer:      obs,
 		Dialer:        r.c.dialer(id),
 	}
+	if r.s.RetryDelayMax > 0 {
+		opts.RetryDelayMax = r.s.RetryDelayMax
+	}
 	if id == ProbeClient { // the probe retries as a client with the defaults would
 		opts.RetryDelayMin, opts.RetryDelayMax = 0, 0
 	}
@@ -181,6 +184,9 @@ func (r *runner) newQuorum(ctx context.Context, id int) (lockLib, error) {
 	}
 	return &quorumLib{l: l, obs: obs}, nil
 }
+
+// acquireWait bounds one Acquire of a workload's client.
+func acquireWait(s Scenario) time.Duration { return 3 * s.TTL }
 
 // dialTimeout bounds a client's Dial: it reads every server's run_id.
 const dialTimeout = 10 * time.Second

@@ -119,7 +119,11 @@ type Scenario struct {
 	Names       int           `json:"names,omitempty"`     // locks (each with its own store) the updates spread over; 0 means 1
 	QuietAt     time.Duration `json:"quiet_at,omitempty"`  // no client starts an update in [QuietAt, QuietAt+QuietFor)
 	QuietFor    time.Duration `json:"quiet_for,omitempty"` // (an idle deployment: nothing calls the nodes)
-	Faults      []Fault       `json:"faults"`
+	// RetryDelayMax, when set, replaces the clients' RetryDelayMax (12 ms): the notify family
+	// makes it many TTLs, so that a waiter is granted soon after a release only if the release's
+	// announcement woke it, and the checker claims PropWake.
+	RetryDelayMax time.Duration `json:"retry_delay_max,omitempty"`
+	Faults        []Fault       `json:"faults"`
 	Script      []Step        `json:"script,omitempty"` // a scripted workload instead of the random one (script.go)
 }
 
@@ -150,6 +154,9 @@ func (s Scenario) Validate() error {
 	}
 	if s.Names < 0 || s.Names > 3 {
 		bad("Names is %d, must be in 0..3", s.Names)
+	}
+	if s.RetryDelayMax < 0 || s.RetryDelayMax > time.Minute {
+		bad("RetryDelayMax is %v, must be in [0, 1m]", s.RetryDelayMax)
 	}
 	if s.QuietAt < 0 || s.QuietFor < 0 || s.QuietAt+s.QuietFor > time.Minute {
 		bad("the quiet window [%v, +%v] must lie in [0, 1m]", s.QuietAt, s.QuietFor)

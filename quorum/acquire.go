@@ -23,30 +23,38 @@ const maxStaleRounds = 4
 // next attempt of this Locker at the same name may overwrite them, so it is never blocked by
 // its own leftovers.
 func (l *Locker) TryAcquire(ctx context.Context, name string, opts ...AcquireOption) (*Lease, error) {
+	le, _, err := l.tryAcquire(ctx, name, opts)
+	return le, err
+}
+
+// tryAcquire is TryAcquire; it also reports whether the attempt found the lock held by others
+// on a majority of the nodes, with none granted to it: the case in which only a release (or
+// an expiry) can let a later attempt in, as opposed to contenders splitting the votes.
+func (l *Locker) tryAcquire(ctx context.Context, name string, opts []AcquireOption) (*Lease, bool, error) {
 	if err := validateName(name); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	cfg, err := acquireOptions(opts)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := l.enter(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer l.tasks.Done()
 	start := l.opts.Clock.Now()
-	le, err := l.attempt(ctx, name, cfg)
+	le, v, err := l.attempt(ctx, name, cfg)
 	ev := Event{Kind: EventAcquire, Name: name, Duration: l.opts.Clock.Since(start), Err: err}
 	if le != nil {
 		ev.Token = le.token
 	}
 	l.opts.Observer.Observe(ev)
-	return le, err
+	return le, v.granted == 0 && v.held >= majority(len(l.nodes)), err
 }
 
-func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*Lease, error) {
+func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*Lease, acquireVotes, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
+		return nil, acquireVotes{}, fmt.Errorf("quorum: acquire %q: %w", name, err)
 	}
 	leftover, _ := l.leftovers.Load(name)
 	replace, _ := leftover.(string)
@@ -61,7 +69,7 @@ func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*
 		token, err := l.propose(name, above)
 		if err != nil {
 			l.cleanupAttempt(ctx, name, req, holds)
-			return nil, err
+			return nil, acquireVotes{}, err
 		}
 		req.token = token
 		start := l.opts.Clock.Now()
@@ -72,15 +80,15 @@ func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*
 				if l.mutant(mutants.IncrToken) {
 					req.token = v.maxGranted
 				}
-				return l.newLease(name, req, start, settled), nil
+				return l.newLease(name, req, start, settled), v, nil
 			}
 			l.cleanupAttempt(ctx, name, req, holds)
-			return nil, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
+			return nil, v, fmt.Errorf("%w: %q: granted after %v, no validity left of TTL %v",
 				ErrNotAcquired, name, elapsed, l.opts.TTL)
 		}
 		if err := ctx.Err(); err != nil {
 			l.cleanupAttempt(ctx, name, req, holds)
-			return nil, fmt.Errorf("quorum: acquire %q: %w", name, err)
+			return nil, v, fmt.Errorf("quorum: acquire %q: %w", name, err)
 		}
 		if v.stale > 0 && v.held <= len(l.nodes)-majority(len(l.nodes)) && round < maxStaleRounds {
 			// Our proposal was below some node's counter, and the nodes held by another owner
@@ -91,13 +99,14 @@ func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*
 			continue
 		}
 		l.cleanupAttempt(ctx, name, req, holds)
-		return nil, v.failure(name, len(l.nodes))
+		return nil, v, v.failure(name, len(l.nodes))
 	}
 }
 
 // acquireVotes is what one round of an attempt decided.
 type acquireVotes struct {
 	won         bool
+	granted     int // grants to this attempt
 	held, stale int
 	maxCounter  fencing.Token // the highest counter among stale refusals
 	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
@@ -214,6 +223,7 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[acquireReply]
 	}
 	switch r.reply.status {
 	case Granted:
+		v.granted++
 		v.maxGranted = max(v.maxGranted, r.reply.counter)
 	case Held:
 		v.held++

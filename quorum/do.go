@@ -18,18 +18,20 @@ import (
 // fail at once.
 //
 // Waiting is by notification (unless Options.DisableNotify): after a first attempt fails,
-// Acquire subscribes to the lock's release announcements (Watch) and tries again at once, then
-// at each announcement, and at the latest after a jittered, growing pause between
-// RetryDelayMin and RetryDelayMax, which bounds the wait past a release whose announcement was
-// lost or a lease that expired. Callers of one Locker waiting for one name take turns: one of
-// them contends with the other clients at a time, the rest wait in line behind it.
+// Acquire subscribes to the lock's release announcements (Watch) and tries again at once. While
+// the lock is held by others on a majority, it then waits for an announcement, or at most a
+// jittered RetryDelayMax, which bounds the wait past a release whose announcement was lost or a
+// lease that expired; after an attempt that split the votes with other contenders, or met too
+// few nodes, it tries again after a jittered pause that grows from RetryDelayMin. Callers of one
+// Locker waiting for one name take turns: one of them contends with the other clients at a
+// time, the rest wait in line behind it.
 func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption) (*Lease, error) {
-	le, err := l.TryAcquire(ctx, name, opts...)
+	le, blocked, err := l.tryAcquire(ctx, name, opts)
 	if err == nil || !retryable(err) {
 		return le, err
 	}
 	if l.opts.DisableNotify {
-		return l.retry(ctx, name, nil, err, opts)
+		return l.retry(ctx, name, nil, blocked, err, opts)
 	}
 	q := l.queues.join(name)
 	defer l.queues.leave(name, q)
@@ -42,7 +44,12 @@ func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption
 		return nil, werr
 	}
 	defer w.Close()
-	return l.retry(ctx, name, w.C(), nil, opts)
+	if l.mutant(mutants.NotifyRace) {
+		// Waits for an announcement without trying again first: a release between the first
+		// attempt and the subscription is never announced to it.
+		return l.retry(ctx, name, w.C(), blocked, err, opts)
+	}
+	return l.retry(ctx, name, w.C(), false, nil, opts)
 }
 
 // retryable tells the errors of an attempt after which Acquire tries again.
@@ -50,23 +57,33 @@ func retryable(err error) bool {
 	return errors.Is(err, ErrNotAcquired) || errors.Is(err, ErrUnavailable)
 }
 
-// retry makes attempts until one is granted, fails for good, or ctx ends; it starts with an
-// attempt at once when last is nil, else with a pause. It pauses between attempts for a
-// jittered, growing delay, cut short by a value on wake (nil: polling alone).
-func (l *Locker) retry(ctx context.Context, name string, wake <-chan struct{}, last error, opts []AcquireOption) (*Lease, error) {
+// retry makes attempts until one is granted, fails for good, or ctx ends; it starts at once
+// when last is nil, else with a pause after last, whose attempt found the lock blocked (held by
+// others on a majority) or not. A pause ends early at a value on wake; nil wake means polling
+// alone, with a jittered pause growing from RetryDelayMin to RetryDelayMax whatever the cause.
+// With wake, a blocked lock is waited for up to a jittered RetryDelayMax.
+func (l *Locker) retry(ctx context.Context, name string, wake <-chan struct{}, blocked bool, last error, opts []AcquireOption) (*Lease, error) {
 	delay := l.opts.RetryDelayMin
 	for {
 		if last != nil {
-			if perr := l.pause(ctx, jitter(delay), wake); perr != nil {
+			d := delay
+			if wake != nil && blocked {
+				d = l.opts.RetryDelayMax
+			}
+			if perr := l.pause(ctx, jitter(d), wake); perr != nil {
 				return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, perr, last)
 			}
-			delay = min(2*delay, l.opts.RetryDelayMax)
+			if wake != nil && blocked {
+				delay = l.opts.RetryDelayMin
+			} else {
+				delay = min(2*delay, l.opts.RetryDelayMax)
+			}
 		}
-		le, err := l.TryAcquire(ctx, name, opts...)
+		le, b, err := l.tryAcquire(ctx, name, opts)
 		if err == nil || !retryable(err) {
 			return le, err
 		}
-		last = err
+		blocked, last = b, err
 	}
 }
 

@@ -46,8 +46,12 @@ type Options struct {
 	KeyPrefix string
 	// Clock is the source of time. Default clock.Real().
 	Clock clock.Clock
-	// RetryDelayMin and RetryDelayMax bound the jittered, exponentially growing pause of
-	// Acquire between attempts. Defaults 5 ms and 100 ms.
+	// RetryDelayMin and RetryDelayMax bound Acquire's pauses between attempts: a jittered
+	// pause that grows from RetryDelayMin after attempts that met contenders or too few nodes,
+	// and, while the lock is held by others, a wait for its release announcement of at most a
+	// jittered RetryDelayMax (the bound past a release whose announcement was lost, or an
+	// expiry). With DisableNotify, every pause grows from RetryDelayMin. Defaults 5 ms and
+	// 100 ms.
 	RetryDelayMin, RetryDelayMax time.Duration
 	// DisableNotify makes Acquire wait by polling alone (RetryDelayMin to RetryDelayMax), as
 	// before notification: no pub/sub connection is opened, and callers of one Locker waiting
