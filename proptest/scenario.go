@@ -124,7 +124,7 @@ type Scenario struct {
 	// announcement woke it, and the checker claims PropWake.
 	RetryDelayMax time.Duration `json:"retry_delay_max,omitempty"`
 	Faults        []Fault       `json:"faults"`
-	Script      []Step        `json:"script,omitempty"` // a scripted workload instead of the random one (script.go)
+	Script        []Step        `json:"script,omitempty"` // a scripted workload instead of the random one (script.go)
 }
 
 // Validate reports what makes s unusable, or nil.
