@@ -19,12 +19,15 @@ func TestRestartSeenByAnyCall(t *testing.T) {
 	if err := c.Servers[0].Restart(true); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 { // the first call may meet the connection the restart closed
+	// The first calls may meet the connection the restart closed, or a reconnect slower than
+	// NodeTimeout on a loaded machine; Extend returns at the majority either way.
+	deadline := time.Now().Add(10 * time.Second)
+	for markerField(c, 0, "state") != "amnesic" && time.Now().Before(deadline) {
 		if err := le.Extend(context.Background()); err != nil {
 			t.Fatalf("Extend with one of three restarted: %v", err)
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	waitMarker(t, c, 0, "amnesic") // Extend returned at the majority
 	if got := markerField(c, 0, "state") + "/" + markerField(c, 0, "lost"); got != "amnesic/restart" {
 		t.Fatalf("restarted node's marker after an extension: %s, want amnesic/restart", got)
 	}
