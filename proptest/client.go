@@ -129,6 +129,11 @@ func (c *client) acquire(ctx context.Context, res int) (lockLease, int) {
 	op := Op{Client: c.id, Kind: OpAcquire, Invoke: c.rec.now(), Res: res}
 	le, attempts, err := c.l.acquire(actx, resourceName(res))
 	op.Complete = c.rec.now()
+	if t, ok := c.l.(interface{ attemptStarts() []time.Time }); ok && c.s.RetryDelayMax > 0 {
+		for _, at := range t.attemptStarts() {
+			op.Attempts = append(op.Attempts, c.rec.offset(at))
+		}
+	}
 	if err != nil {
 		op.Err = fmt.Sprintf("%v (after %d attempts)", err, attempts)
 		c.rec.add(op)

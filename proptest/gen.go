@@ -34,7 +34,7 @@ var families = []family{
 	{"rollback", 15, buildRollback},   // a node restarts from an older snapshot (marker-blind)
 	{"freeze", 5, buildFreeze},        // clients pause mid-round while a node is forgetful
 	{"late-heal", 10, buildLateHeal},  // a heal round whose amnesic answer comes late (late-reply), scripted
-	{"notify", 10, buildNotify},       // waiters that only a release announcement wakes in time (notify-race)
+	{"notify", 15, buildNotify},       // waiters that only a release announcement wakes in time (notify-race)
 }
 
 var cuts = []string{CutBoth, CutRequests, CutReplies}
@@ -156,9 +156,9 @@ func randomFault(r *rand.Rand, s *Scenario) Fault {
 // release's announcement woke it, which needs the subscription made before the attempt that
 // found the lock held, or a new attempt right after it.
 func buildNotify(r *rand.Rand, s *Scenario) {
-	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 2+r.IntN(3), 3+r.IntN(3)
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 2+r.IntN(3), 4+r.IntN(4)
 	s.ExpirePct, s.ExtendPct, s.PanicPct = 0, 0, 0
-	s.Hold = between(r, s.TTL/20, s.TTL/4)
+	s.Hold = between(r, 0, 5*time.Millisecond) // releases that land while a waiter subscribes
 	s.RetryDelayMax = 10 * s.TTL
 }
 

@@ -35,22 +35,23 @@ const ProbeClient = -1
 // monotonic clock; Invoke is taken before the call and Complete after it returns, so the real
 // operation lies inside [Invoke, Complete].
 type Op struct {
-	Client     int           `json:"client"` // ProbeClient for the probe; unused for faults
-	Kind       OpKind        `json:"kind"`
-	Invoke     time.Duration `json:"invoke"`
-	Complete   time.Duration `json:"complete"`
-	OK         bool          `json:"ok"` // granted, extended, released, admitted by the fence
-	Err        string        `json:"err,omitempty"`
-	Lease      int           `json:"lease,omitempty"` // 1-based index of the grant the op belongs to
-	Token      fencing.Token `json:"token,omitempty"`
-	ValidUntil time.Duration `json:"valid_until,omitempty"` // acquire, extend, release
-	Lost       bool          `json:"lost,omitempty"`        // extend, release: the lease was lost
-	Attempt    time.Duration `json:"attempt,omitempty"`     // acquire: duration of the winning attempt
-	Elem       int           `json:"elem,omitempty"`        // write: the element added
-	Value      []int         `json:"value,omitempty"`       // read, final: the set; write: the set written
-	Seq        int           `json:"seq,omitempty"`         // read, write: position in the store's order
-	Fault      *Fault        `json:"fault,omitempty"`       // fault: what was injected
-	Res        int           `json:"res,omitempty"`         // the lock and store the op belongs to (resourceName)
+	Client     int             `json:"client"` // ProbeClient for the probe; unused for faults
+	Kind       OpKind          `json:"kind"`
+	Invoke     time.Duration   `json:"invoke"`
+	Complete   time.Duration   `json:"complete"`
+	OK         bool            `json:"ok"` // granted, extended, released, admitted by the fence
+	Err        string          `json:"err,omitempty"`
+	Lease      int             `json:"lease,omitempty"` // 1-based index of the grant the op belongs to
+	Token      fencing.Token   `json:"token,omitempty"`
+	ValidUntil time.Duration   `json:"valid_until,omitempty"` // acquire, extend, release
+	Lost       bool            `json:"lost,omitempty"`        // extend, release: the lease was lost
+	Attempt    time.Duration   `json:"attempt,omitempty"`     // acquire: duration of the winning attempt
+	Elem       int             `json:"elem,omitempty"`        // write: the element added
+	Value      []int           `json:"value,omitempty"`       // read, final: the set; write: the set written
+	Seq        int             `json:"seq,omitempty"`         // read, write: position in the store's order
+	Fault      *Fault          `json:"fault,omitempty"`       // fault: what was injected
+	Res        int             `json:"res,omitempty"`         // the lock and store the op belongs to (resourceName)
+	Attempts   []time.Duration `json:"attempts,omitempty"`    // acquire, where PropWake is claimed: when each attempt began
 }
 
 func (o Op) String() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,9 @@ func (q *quorumLib) acquire(ctx context.Context, name string) (lockLease, int, e
 
 func (q *quorumLib) close() error { return q.l.Close() }
 
+// attemptStarts returns when each attempt of the last acquire began.
+func (q *quorumLib) attemptStarts() []time.Time { return q.obs.attemptStarts() }
+
 // errPanicked is what fn panics with in doPanic.
 var errPanicked = errors.New("proptest: fn panicked")
 
@@ -117,9 +121,10 @@ type attemptObserver struct {
 	attempts atomic.Int64
 
 	mu      sync.Mutex
-	held    int    // failed attempts since reset: someone held the lock
-	unavail int    // failed attempts since reset: too few nodes answered
-	first   string // the first failure since reset
+	held    int         // failed attempts since reset: someone held the lock
+	unavail int         // failed attempts since reset: too few nodes answered
+	first   string      // the first failure since reset
+	starts  []time.Time // when each attempt since reset began
 }
 
 func (o *attemptObserver) Observe(e quorum.Event) {
@@ -127,12 +132,13 @@ func (o *attemptObserver) Observe(e quorum.Event) {
 		return
 	}
 	o.attempts.Add(1)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.starts = append(o.starts, time.Now().Add(-e.Duration))
 	if e.Err == nil {
 		o.last.Store(int64(e.Duration))
 		return
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	switch {
 	case errors.Is(e.Err, quorum.ErrNotAcquired):
 		o.held++
@@ -148,7 +154,14 @@ func (o *attemptObserver) Observe(e quorum.Event) {
 func (o *attemptObserver) reset() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.held, o.unavail, o.first = 0, 0, ""
+	o.held, o.unavail, o.first, o.starts = 0, 0, "", nil
+}
+
+// attemptStarts returns when each attempt since reset began.
+func (o *attemptObserver) attemptStarts() []time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.starts)
 }
 
 // failures says how the attempts since reset failed.
