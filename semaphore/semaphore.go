@@ -34,8 +34,8 @@ func New(locker *quorum.Locker, name string, n int) *Semaphore {
 	case n < 1:
 		s.err = fmt.Errorf("%w: semaphore %q: %d permits, want at least 1", ErrInvalid, name, n)
 	case len(SlotName(name, n-1)) > quorum.MaxNameLen:
-		s.err = fmt.Errorf("%w: semaphore %q: %w: its slot name %q is %d bytes, longer than %d",
-			ErrInvalid, name, quorum.ErrInvalidName, SlotName(name, n-1), len(SlotName(name, n-1)), quorum.MaxNameLen)
+		s.err = fmt.Errorf("%w: semaphore %q of %d permits: %w: the name of its last slot (NAME/permit/%d) is %d bytes, longer than %d",
+			ErrInvalid, name, n, quorum.ErrInvalidName, n-1, len(SlotName(name, n-1)), quorum.MaxNameLen)
 	default:
 		s.slots = make([]string, n)
 		for i := range s.slots {
