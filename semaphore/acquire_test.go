@@ -122,3 +122,33 @@ func settledCalls(calls func(string) int) int {
 		return n
 	}
 }
+
+// TestAcquireWithDisableNotifyPolls: with DisableNotify, a waiter subscribes to nothing and is
+// granted the released permit by polling.
+func TestAcquireWithDisableNotifyPolls(t *testing.T) {
+	c, holder := newLocker(t, 3, quorum.Options{})
+	waiter := c.Locker(t, patient(quorum.Options{DisableNotify: true, RetryDelayMin: 5 * time.Millisecond, RetryDelayMax: 20 * time.Millisecond}))
+	held := mustTry(t, semaphore.New(holder, "exports", 1))
+	got := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		p, err := semaphore.New(waiter, "exports", 1).Acquire(ctx)
+		if err == nil {
+			err = p.Release(ctx)
+		}
+		got <- err
+	}()
+	before := c.Servers[0].ScriptCalls("acquire")
+	for c.Servers[0].ScriptCalls("acquire") < before+3 { // the waiter polls
+		time.Sleep(5 * time.Millisecond)
+	}
+	ch := releaseChannel("exports", 0)
+	if n := c.Servers[0].PubSubNumSub(ch)[ch]; n != 0 {
+		t.Errorf("%d subscriptions to %s with DisableNotify, want none", n, ch)
+	}
+	mustRelease(t, held)
+	if err := <-got; err != nil {
+		t.Fatalf("waiter after the release: %v", err)
+	}
+}

@@ -28,7 +28,7 @@ import (
 // token, and a later one a smaller token. It ignores the nodes' markers (no amnesia check), and
 // connects to each node with go-redis, from the node's name (host:port/db) and the Locker's
 // Dialer, without password or TLS. Its permits hold no slot (Slot -1, Lease nil) and are named
-// after the semaphore.
+// after the semaphore. It ignores the AcquireOptions (quorum.As).
 
 var (
 	//go:embed lua/mutants/majority_acquire.lua
