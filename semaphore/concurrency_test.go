@@ -2,6 +2,7 @@ package semaphore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -89,7 +90,10 @@ func TestNeverMoreThanNHolders(t *testing.T) {
 						time.Sleep(10 * time.Millisecond) // the export
 						return context.Cause(ctx)
 					})
-					if err != nil {
+					switch {
+					case errors.Is(err, quorum.ErrUnavailable): // Do retries attempts: only its release failed
+						t.Logf("a release that too few nodes answered in time (the requests still run): %v", err)
+					case err != nil:
 						errs <- err
 						return
 					}

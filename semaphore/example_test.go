@@ -114,7 +114,7 @@ func ExampleSemaphore_Do() {
 	close(errs)
 	done := 0
 	for err := range errs {
-		if err != nil {
+		if err != nil && !errors.Is(err, quorum.ErrUnavailable) { // a release that too few nodes answered: the keys expire
 			log.Fatal(err)
 		}
 		done++
