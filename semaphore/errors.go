@@ -19,6 +19,7 @@ type SlotError struct {
 	Err  error
 }
 
+// Error names the slot and quorum's error for it.
 func (e *SlotError) Error() string { return fmt.Sprintf("semaphore: slot %d: %v", e.Slot, e.Err) }
 
 // Unwrap returns quorum's error for the slot.
