@@ -36,8 +36,12 @@ var (
 	//go:embed lua/mutants/majority_extend.lua
 	majorityExtendLua string
 
-	majorityAcquire = redis.NewScript(majorityAcquireLua) // count, and add the holder if fewer than N
-	majorityExtend  = redis.NewScript(majorityExtendLua)  // renew an unexpired holder
+	// majorityAcquire: KEYS[1] permit set, KEYS[2] its counter; ARGV[1] holder, ARGV[2] N,
+	// ARGV[3] ttl (ms). Returns {1, counter} if it added the holder, {0, 0} if N others hold.
+	majorityAcquire = redis.NewScript(majorityAcquireLua)
+	// majorityExtend: KEYS[1] permit set; ARGV[1] holder, ARGV[2] ttl (ms). Returns 1 if the
+	// unexpired holder was renewed, 0 otherwise.
+	majorityExtend = redis.NewScript(majorityExtendLua)
 )
 
 // majorityMutant reports whether the semaphore-majority mutant is on for the Semaphore's Locker.
