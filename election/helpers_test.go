@@ -136,6 +136,22 @@ func waitKeys(t *testing.T, c *quorumtest.Cluster, want int) {
 // (package quorum's), the term's next extension and its Done deadline.
 const termTimers = 3
 
+// waitTermIdle waits until term is idle, waiting for the fake clock (waitTimers), and fails
+// the test if the term ends meanwhile.
+func waitTermIdle(t *testing.T, clk *clocktest.Fake, term *election.Term) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for clk.Waiters() != termTimers {
+		if term.Err() != nil {
+			t.Fatalf("the term ended at %v, validity %v: %v", clk.Now(), term.ValidUntil(), term.Err())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d timers armed on the fake clock after 10s, want %d", clk.Waiters(), termTimers)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // waitTimers waits until n timers are armed on clk: the code under test is idle, waiting for
 // the clock, and a step now cannot slip in between its reading of the clock and its timer.
 func waitTimers(t *testing.T, clk *clocktest.Fake, n int) {

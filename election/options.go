@@ -40,9 +40,9 @@ type Options struct {
 	OnStarted func(term *Term)
 	// OnStopped, if not nil, is called by Run in Run's goroutine once for every term that
 	// OnStarted reported, and only for those, after Run's function returned and the term was
-	// resigned (unless it overran StopTimeout: see Run). err is what the function returned,
-	// joined with the release's error if the release failed; term.Err() says how the term
-	// ended.
+	// resigned. err is what the function returned, joined with the release's error if the
+	// release failed; term.Err() says how the term ended. A function that overruns StopTimeout
+	// delays it: watch the term's Done from OnStarted to learn at once that a term ended.
 	OnStopped func(term *Term, err error)
 }
 

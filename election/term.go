@@ -64,7 +64,8 @@ func (t *Term) ValidUntil() time.Time { return t.lease.ValidUntil() }
 func (t *Term) Done() <-chan struct{} { return t.done }
 
 // Err returns nil while the term holds; once it ended, an error wrapping ErrResigned,
-// ErrTermLost (with the quorum error, if the lease was lost) or ErrStopTimeout.
+// ErrTermLost (with the quorum error, if the lease was lost), or ErrStopTimeout (Run gave it
+// up while its function would not return).
 func (t *Term) Err() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -22,9 +22,9 @@ func TestTermDoneBeforeValidityRunsOut(t *testing.T) {
 	until := term.ValidUntil()
 	c.Faults[0].Stall()
 	c.Faults[1].Stall()
-	waitTimers(t, clk, termTimers)
+	waitTermIdle(t, clk, term)
 	clk.SetTime(until.Add(-fakeMargin - time.Millisecond)) // past the first extension, due at TTL/3
-	waitTimers(t, clk, termTimers)                         // that extension failed: the next one is armed
+	waitTermIdle(t, clk, term)                             // that extension failed: the next one is armed
 	if isClosed(term.Done()) {
 		t.Fatalf("Done closed %v before the validity ends, earlier than StopMargin (%v): %v", until.Sub(clk.Now()), fakeMargin, term.Err())
 	}
@@ -48,7 +48,7 @@ func TestTermHoldsWhileExtended(t *testing.T) {
 	const interval = 10 * time.Second / 3 // the Locker's ExtendInterval
 	for i := range 15 {                   // five TTLs
 		before := term.ValidUntil()
-		waitTimers(t, clk, termTimers)
+		waitTermIdle(t, clk, term)
 		clk.Step(interval)
 		deadline := time.Now().Add(10 * time.Second)
 		for !term.ValidUntil().After(before) && term.Err() == nil {
@@ -75,7 +75,7 @@ func TestTermEndsWhenLeaseLost(t *testing.T) {
 	waitKeys(t, c, 3)
 	c.Servers[0].Del(lockKey)
 	c.Servers[1].Del(lockKey)
-	waitTimers(t, clk, termTimers)
+	waitTermIdle(t, clk, term)
 	clk.Step(10 * time.Second / 3) // the next extension
 	waitClosed(t, term.Done(), "Done after a refused extension")
 	if err := term.Err(); !errors.Is(err, election.ErrTermLost) || !errors.Is(err, quorum.ErrLeaseLost) {
