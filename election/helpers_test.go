@@ -41,10 +41,17 @@ func candidate(t *testing.T, c *quorumtest.Cluster, id string, lo quorum.Options
 // 10 s TTL and 500 ms NodeTimeout: StopMargin defaults to 2 s, ExtendInterval to 3.33 s.
 func fakeCandidate(t *testing.T, c *quorumtest.Cluster, id string, opts election.Options) (*election.Election, *clocktest.Fake) {
 	t.Helper()
-	clk := clocktest.NewFake(epoch)
-	l := c.Locker(t, quorum.Options{TTL: 10 * time.Second, NodeTimeout: 500 * time.Millisecond, Clock: clk})
+	l, clk := fakeLocker(t, c)
 	opts.ID = id
 	return election.New(l, "scheduler", opts), clk
+}
+
+// fakeLocker returns a Locker over c whose clock is a fake one, with a 10 s TTL and 500 ms
+// NodeTimeout.
+func fakeLocker(t *testing.T, c *quorumtest.Cluster) (*quorum.Locker, *clocktest.Fake) {
+	t.Helper()
+	clk := clocktest.NewFake(epoch)
+	return c.Locker(t, quorum.Options{TTL: 10 * time.Second, NodeTimeout: 500 * time.Millisecond, Clock: clk}), clk
 }
 
 // mustCampaign wins a term within ten seconds, and resigns it when the test ends.

@@ -66,8 +66,7 @@ func expectPolling(t *testing.T, clk *clocktest.Fake, ch <-chan election.Leader,
 // test steps to make it read (pollOnce).
 func fakeObserver(t *testing.T, c *quorumtest.Cluster) (*election.Election, *clocktest.Fake) {
 	t.Helper()
-	clk := clocktest.NewFake(epoch)
-	l := c.Locker(t, quorum.Options{TTL: 10 * time.Second, NodeTimeout: 500 * time.Millisecond, Clock: clk})
+	l, clk := fakeLocker(t, c)
 	return election.New(l, "scheduler", election.Options{ID: "observer", ObserveInterval: observeInterval}), clk
 }
 

@@ -18,12 +18,13 @@ import (
 )
 
 // stubborn is a leader function that reports each term it gets and the moment its context is
-// cancelled, then ignores the cancellation until the test lets it return.
+// cancelled, then ignores the cancellation until the test lets it return (letGo).
 type stubborn struct {
 	clk       *clocktest.Fake
 	terms     chan *election.Term
 	cancelled chan cancellation
-	release   chan struct{} // closed by the test: every call returns once cancelled
+	release   chan struct{} // closed by letGo: every call returns once cancelled
+	once      sync.Once
 }
 
 // cancellation is what fn saw when its context was cancelled.
@@ -35,6 +36,9 @@ type cancellation struct {
 func newStubborn(clk *clocktest.Fake) *stubborn {
 	return &stubborn{clk: clk, terms: make(chan *election.Term, 4), cancelled: make(chan cancellation, 4), release: make(chan struct{})}
 }
+
+// letGo lets every call of fn return once cancelled. It is idempotent.
+func (s *stubborn) letGo() { s.once.Do(func() { close(s.release) }) }
 
 func (s *stubborn) fn(ctx context.Context, term *election.Term) error {
 	s.terms <- term
@@ -102,6 +106,7 @@ func TestRunCancelsBeforeValidityEndsAndReleasesAfterFn(t *testing.T) {
 	watcher := candidate(t, c, "watcher", quorum.Options{})
 	s := newStubborn(clk)
 	stop, result := startRun(t, e, s.fn)
+	t.Cleanup(s.letGo) // before Run's clean-up, which waits for Run, when the test fails early
 	term := receive(t, s.terms, "the first term")
 	failExtends(c.Servers[:2], true)
 	waitTermIdle(t, clk, term)
@@ -111,14 +116,14 @@ func TestRunCancelsBeforeValidityEndsAndReleasesAfterFn(t *testing.T) {
 		t.Fatalf("fn's context was cancelled at %v with the term valid until %v, cause %v; want before, with ErrTermLost", got.at, got.validUntil, got.cause)
 	}
 	if err := holds(context.Background(), watcher, term.Token()); err != nil {
-		t.Fatal("after the term's Done: ", err)
+		t.Fatalf("after the term's Done: %v", err)
 	}
 	clk.Step(fakeMargin - time.Millisecond) // StopTimeout (= StopMargin) not yet over
 	if err := holds(context.Background(), watcher, term.Token()); err != nil {
-		t.Fatal("just before StopTimeout: ", err)
+		t.Fatalf("just before StopTimeout: %v", err)
 	}
 	failExtends(c.Servers[:2], false)
-	close(s.release)
+	s.letGo()
 	next := receive(t, s.terms, "the term after")
 	if next.Token() <= term.Token() {
 		t.Errorf("the next term's token %d is not above %d", next.Token(), term.Token())
@@ -138,12 +143,13 @@ func TestRunGivesTheTermUpWhenFnOverruns(t *testing.T) {
 	watcher := candidate(t, c, "watcher", quorum.Options{})
 	s := newStubborn(clk)
 	stop, result := startRun(t, e, s.fn)
+	t.Cleanup(s.letGo) // before Run's clean-up, which waits for Run, when the test fails early
 	term := receive(t, s.terms, "the first term")
 	waitTermIdle(t, clk, term)
 	stop()
 	receive(t, s.cancelled, "fn's context cancelled as Run's ended")
 	if err := holds(context.Background(), watcher, term.Token()); err != nil {
-		t.Fatal("while fn runs after Run's context ended: ", err)
+		t.Fatalf("while fn runs after Run's context ended: %v", err)
 	}
 	clk.Step(fakeMargin) // StopTimeout
 	waitClosed(t, term.Done(), "the term's Done after StopTimeout")
@@ -153,12 +159,12 @@ func TestRunGivesTheTermUpWhenFnOverruns(t *testing.T) {
 	until := term.ValidUntil()
 	clk.Step(10 * time.Second / 3) // an extension would be due
 	if err := holds(context.Background(), watcher, term.Token()); err != nil {
-		t.Fatal("after StopTimeout, while fn still runs: ", err)
+		t.Fatalf("after StopTimeout, while fn still runs: %v", err)
 	}
 	if !term.ValidUntil().Equal(until) {
 		t.Errorf("the term was extended after it was given up: validity %v, was %v", term.ValidUntil(), until)
 	}
-	close(s.release)
+	s.letGo()
 	if err := receive(t, result, "Run's end"); !errors.Is(err, election.ErrStopTimeout) || !errors.Is(err, context.Canceled) {
 		t.Errorf("Run = %v, want ErrStopTimeout and context.Canceled", err)
 	}
