@@ -245,6 +245,21 @@ func (cf *configFlags) load(getenv func(string) string) (nodeConfig, error) {
 	return c, c.check()
 }
 
+// dialConfig loads the configuration (load) and returns it with the quorum.Options it gives,
+// checked as Dial would check them (checkOptions): the part of a command that comes before
+// quorum.Dial.
+func (cf *configFlags) dialConfig(getenv func(string) string) (nodeConfig, quorum.Options, error) {
+	cfg, err := cf.load(getenv)
+	if err != nil {
+		return cfg, quorum.Options{}, err
+	}
+	opts, err := cfg.options()
+	if err == nil {
+		err = cfg.checkOptions(opts)
+	}
+	return cfg, opts, err
+}
+
 // apply sets one setting; from says where the value came from.
 func (c *nodeConfig) apply(s *setting, v, from string) error {
 	if err := s.set(c, v); err != nil {

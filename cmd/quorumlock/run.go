@@ -161,7 +161,7 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageExit("run", err, stderr)
 	}
-	cfg, opts, err := rc.config()
+	cfg, opts, err := rc.cfg.dialConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "quorumlock run: %v\n", err)
 		return exitUsage
@@ -195,19 +195,6 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rc.logNotAcquired(l, err, code, log)
 	return code
-}
-
-// config merges the configuration and checks the options it gives, as Dial would.
-func (rc runConfig) config() (nodeConfig, quorum.Options, error) {
-	cfg, err := rc.cfg.load(os.Getenv)
-	if err != nil {
-		return cfg, quorum.Options{}, err
-	}
-	opts, err := cfg.options()
-	if err == nil {
-		err = cfg.checkOptions(opts)
-	}
-	return cfg, opts, err
 }
 
 // signalError is the cause of an acquisition cancelled by a signal.
