@@ -15,9 +15,10 @@ import (
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
-// Configuration shared by every command that talks to Redis nodes (run, doctor, heal). Each setting
-// is a YAML key in the --config file, an environment variable and a flag, all derived from one
-// table, with the precedence flags > environment > file > defaults (quorum's Options defaults).
+// Configuration shared by every command that talks to Redis nodes (run, doctor, heal, leader).
+// Each setting is a YAML key in the --config file, an environment variable and a flag, all
+// derived from one table, with the precedence flags > environment > file > defaults (quorum's
+// Options defaults).
 
 // envConfig names the configuration file when --config is not given.
 const envConfig = "QUORUMLOCK_CONFIG"
