@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/quorumlock/quorumlock/election"
@@ -35,31 +36,48 @@ character is printed as a Go quoted string, so that a line always splits into it
 It is a read: it can still show a term that has just ended on its leader's clock, or not yet one
 being won. Only the token, checked by the store a leader writes to, tells terms apart safely.
 
+With --watch, leader prints every change it sees, one line each after the time it saw it (RFC
+3339 UTC, milliseconds), until SIGINT or SIGTERM: first who leads now, then each new leader
+once, tokens never going back, and "no leader" for every vacancy, also between two leaders
+seen one right after the other, since terms never overlap. It reads at once when a node
+announces a release and otherwise every TTL/4 (--ttl), so a term shorter than that may go
+unseen. It reads once before it starts, and exits as without --watch (2, 4) if that read
+fails; later reads that fail (fewer than a majority answer) are skipped: nothing is printed
+until the nodes answer again.
+
+  2026-11-26T10:00:00.000Z  leader host-a:4242  token 1764115200000123
+  2026-11-26T10:00:07.310Z  no leader
+  2026-11-26T10:00:09.802Z  leader host-b:977  token 1764115209000456
+
 exit codes:
-  0  a leader was printed
+  0  a leader was printed; with --watch, the watch was stopped by SIGINT or SIGTERM
   1  interrupted by SIGINT or SIGTERM before the nodes answered
   2  usage or configuration error, an invalid NAME included
-  3  no leader: nobody leads NAME, or a term is changing hands ("no leader" on stdout)
+  3  no leader: nobody leads NAME, or a term is changing hands ("no leader" on stdout);
+     without --watch only
   4  nodes unavailable: fewer than a majority answered, or too few of them are in service
      (quorumlock doctor, with the same flags, says which and why)
 
 examples:
   quorumlock leader --nodes redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379 scheduler
-  QUORUMLOCK_CONFIG=/etc/quorumlock.yaml quorumlock leader scheduler
+  QUORUMLOCK_CONFIG=/etc/quorumlock.yaml quorumlock leader --watch scheduler
 
 flags:
 `
 
 // leaderConfig holds the leader command's arguments.
 type leaderConfig struct {
-	name string
-	cfg  configFlags
+	name  string
+	watch bool
+	cfg   configFlags
 }
 
 // parseLeader parses "[flags] NAME [flags]"; -h prints the help on out.
 func parseLeader(args []string, out io.Writer) (leaderConfig, error) {
 	lc := leaderConfig{}
-	fs := commandFlags("leader", leaderHelp, out, &lc.cfg, func(fs *flag.FlagSet) {})
+	fs := commandFlags("leader", leaderHelp, out, &lc.cfg, func(fs *flag.FlagSet) {
+		fs.BoolVar(&lc.watch, "watch", false, "print every change of leader, one line each, until SIGINT or SIGTERM")
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return lc, err
 	}
@@ -91,7 +109,11 @@ func runLeader(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return leaderFailed(ctx, cfg, err, stderr)
 	}
 	defer l.Close()
-	ldr, err := observer(l, lc.name).Leader(ctx)
+	e := observer(l, lc.name)
+	if lc.watch {
+		return watchLeader(ctx, e, cfg, stdout, stderr)
+	}
+	ldr, err := e.Leader(ctx)
 	if err != nil && !errors.Is(err, election.ErrNoLeader) {
 		return leaderFailed(ctx, cfg, err, stderr)
 	}
@@ -104,6 +126,24 @@ func runLeader(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // NodeTimeout, would refuse an observer whose --node-timeout is long beside its --ttl.
 func observer(l *quorum.Locker, name string) *election.Election {
 	return election.New(l, name, election.Options{StopMargin: l.Options().TTL / 10})
+}
+
+// watchLeader prints every change of leader that Observe reports, one line each after the time
+// it was seen, until ctx ends, and then returns exitOK. It reads once first (Election.Leader), so
+// that an invalid NAME or nodes that cannot answer end it at once, as without --watch, rather
+// than leave a watch that prints nothing.
+func watchLeader(ctx context.Context, e *election.Election, cfg nodeConfig, stdout, stderr io.Writer) int {
+	if _, err := e.Leader(ctx); err != nil && !errors.Is(err, election.ErrNoLeader) {
+		return leaderFailed(ctx, cfg, err, stderr)
+	}
+	for ldr := range e.Observe(ctx) {
+		fmt.Fprintf(stdout, "%s  %s\n", time.Now().UTC().Format(rfc3339Millis), leaderLine(ldr))
+	}
+	if ctx.Err() == nil { // Observe stops by itself only on an invalid name or a closed Locker
+		fmt.Fprintln(stderr, "quorumlock leader: the watch stopped before it was interrupted")
+		return exitUnavailable
+	}
+	return exitOK
 }
 
 // leaderExit maps the outcome of reading who leads (or of dialling the nodes) to an exit code.

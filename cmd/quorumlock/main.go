@@ -5,7 +5,8 @@
 //	quorumlock doctor [flags]   inspect the nodes and say what the deployment guarantees
 //	quorumlock heal [flags]     bring into service nodes that cannot heal by themselves (new, or a majority lost)
 //	quorumlock leader [flags] NAME
-//	                            print who leads the election NAME: the leader's ID and its term's token
+//	                            print who leads the election NAME (the leader's ID, its term's token),
+//	                            or with --watch every change of leader until interrupted
 //	quorumlock demo [flags]     contending workers on in-process nodes, printing grants and tokens
 //	quorumlock bench [flags]    quorumlock beside redsync on the same Redis nodes: speed and leftovers
 //	quorumlock check [flags]    the safety campaign: generated fault histories, every one checked
@@ -34,7 +35,7 @@ commands:
   run     run a command while holding a lock: quorumlock run [flags] NAME -- COMMAND [ARGS...]
   doctor  inspect the nodes and say what the deployment does and does not guarantee
   heal    bring the nodes into service: a new deployment, or after a majority restarted or lost data
-  leader  print who leads an election, its ID and term token: quorumlock leader [flags] NAME
+  leader  print who leads an election and its term's token: quorumlock leader [--watch] NAME
   demo    start in-process nodes and let contending workers take a fenced lock
   bench   measure quorumlock beside redsync on the same Redis nodes
   check   run the safety campaign: faults injected, every history checked

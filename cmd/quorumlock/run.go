@@ -347,10 +347,11 @@ func childEnv(le *quorum.Lease) []string {
 		"QUORUMLOCK_VALID_UNTIL="+validUntil(le))
 }
 
+// rfc3339Millis is the layout of the times the commands print: RFC 3339 with milliseconds, in UTC.
+const rfc3339Millis = "2006-01-02T15:04:05.000Z07:00"
+
 // validUntil formats the lease's validity as RFC 3339 UTC wall time with milliseconds.
-func validUntil(le *quorum.Lease) string {
-	return le.ValidUntil().UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
+func validUntil(le *quorum.Lease) string { return le.ValidUntil().UTC().Format(rfc3339Millis) }
 
 // release releases the lease; a failure only delays the next grant until the keys expire.
 func release(le *quorum.Lease, log *slog.Logger) {
