@@ -110,12 +110,12 @@ func runLeader(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer l.Close()
 	e := observer(l, lc.name)
-	if lc.watch {
-		return watchLeader(ctx, e, cfg, stdout, stderr)
-	}
-	ldr, err := e.Leader(ctx)
+	ldr, err := e.Leader(ctx) // also before a watch: see watchLeader
 	if err != nil && !errors.Is(err, election.ErrNoLeader) {
 		return leaderFailed(ctx, cfg, err, stderr)
+	}
+	if lc.watch {
+		return watchLeader(ctx, e, stdout, stderr)
 	}
 	fmt.Fprintln(stdout, leaderLine(ldr))
 	return leaderExit(ctx, err)
@@ -129,13 +129,10 @@ func observer(l *quorum.Locker, name string) *election.Election {
 }
 
 // watchLeader prints every change of leader that Observe reports, one line each after the time
-// it was seen, until ctx ends, and then returns exitOK. It reads once first (Election.Leader), so
-// that an invalid NAME or nodes that cannot answer end it at once, as without --watch, rather
-// than leave a watch that prints nothing.
-func watchLeader(ctx context.Context, e *election.Election, cfg nodeConfig, stdout, stderr io.Writer) int {
-	if _, err := e.Leader(ctx); err != nil && !errors.Is(err, election.ErrNoLeader) {
-		return leaderFailed(ctx, cfg, err, stderr)
-	}
+// it was seen, until ctx ends, and then returns exitOK. Call it once a read of e succeeded:
+// Observe gives no reason when it refuses NAME, and skips the reads that fail, so that nodes
+// that cannot answer would leave a watch that prints nothing instead of exiting 4.
+func watchLeader(ctx context.Context, e *election.Election, stdout, stderr io.Writer) int {
 	for ldr := range e.Observe(ctx) {
 		fmt.Fprintf(stdout, "%s  %s\n", time.Now().UTC().Format(rfc3339Millis), leaderLine(ldr))
 	}
