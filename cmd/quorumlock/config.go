@@ -15,9 +15,10 @@ import (
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
-// Configuration shared by every command that talks to Redis nodes (run, doctor, heal). Each setting
-// is a YAML key in the --config file, an environment variable and a flag, all derived from one
-// table, with the precedence flags > environment > file > defaults (quorum's Options defaults).
+// Configuration shared by every command that talks to Redis nodes (run, doctor, heal, leader).
+// Each setting is a YAML key in the --config file, an environment variable and a flag, all
+// derived from one table, with the precedence flags > environment > file > defaults (quorum's
+// Options defaults).
 
 // envConfig names the configuration file when --config is not given.
 const envConfig = "QUORUMLOCK_CONFIG"
@@ -243,6 +244,21 @@ func (cf *configFlags) load(getenv func(string) string) (nodeConfig, error) {
 		return c, err
 	}
 	return c, c.check()
+}
+
+// dialConfig loads the configuration (load) and returns it with the quorum.Options it gives,
+// checked as Dial would check them (checkOptions): the part of a command that comes before
+// quorum.Dial.
+func (cf *configFlags) dialConfig(getenv func(string) string) (nodeConfig, quorum.Options, error) {
+	cfg, err := cf.load(getenv)
+	if err != nil {
+		return cfg, quorum.Options{}, err
+	}
+	opts, err := cfg.options()
+	if err == nil {
+		err = cfg.checkOptions(opts)
+	}
+	return cfg, opts, err
 }
 
 // apply sets one setting; from says where the value came from.

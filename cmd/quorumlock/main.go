@@ -4,13 +4,16 @@
 //	                            run COMMAND while holding the lock NAME, with its fencing token
 //	quorumlock doctor [flags]   inspect the nodes and say what the deployment guarantees
 //	quorumlock heal [flags]     bring into service nodes that cannot heal by themselves (new, or a majority lost)
+//	quorumlock leader [flags] NAME
+//	                            print who leads the election NAME (the leader's ID, its term's token),
+//	                            or with --watch every change of leader until interrupted
 //	quorumlock demo [flags]     contending workers on in-process nodes, printing grants and tokens
 //	quorumlock bench [flags]    quorumlock beside redsync on the same Redis nodes: speed and leftovers
 //	quorumlock check [flags]    the safety campaign: generated fault histories, every one checked
 //
-// run, doctor and heal take their nodes and options from flags, QUORUMLOCK_* environment variables and
-// a YAML file (--config), in that order of precedence. Run "quorumlock help COMMAND" (or
-// "quorumlock COMMAND -h") for a command's flags, exit codes and examples, and
+// run, doctor, heal and leader take their nodes and options from flags, QUORUMLOCK_* environment
+// variables and a YAML file (--config), in that order of precedence. Run "quorumlock help
+// COMMAND" (or "quorumlock COMMAND -h") for a command's flags, exit codes and examples, and
 // "quorumlock version" for the version, the VCS revision and the Go version it was built with.
 package main
 
@@ -32,6 +35,7 @@ commands:
   run     run a command while holding a lock: quorumlock run [flags] NAME -- COMMAND [ARGS...]
   doctor  inspect the nodes and say what the deployment does and does not guarantee
   heal    bring the nodes into service: a new deployment, or after a majority restarted or lost data
+  leader  print who leads an election and its term's token: quorumlock leader [--watch] NAME
   demo    start in-process nodes and let contending workers take a fenced lock
   bench   measure quorumlock beside redsync on the same Redis nodes
   check   run the safety campaign: faults injected, every history checked
@@ -72,6 +76,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"run":    runRun,
 	"doctor": runDoctor,
 	"heal":   runHeal,
+	"leader": runLeader,
 	"demo":   runDemo,
 	"bench":  runBench,
 	"check":  runCheck,

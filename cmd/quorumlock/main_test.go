@@ -36,7 +36,7 @@ func TestGoRedisLogsNothing(t *testing.T) {
 	}
 }
 
-var allCommands = []string{"run", "doctor", "heal", "demo", "bench", "check"}
+var allCommands = []string{"run", "doctor", "heal", "leader", "demo", "bench", "check"}
 
 // TestUsageErrorIsOneLineAndAHint: a mistake in the flags gets the error and where to read the
 // help, not eighty lines of help with the error before and after them.

@@ -161,7 +161,7 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageExit("run", err, stderr)
 	}
-	cfg, opts, err := rc.config()
+	cfg, opts, err := rc.cfg.dialConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "quorumlock run: %v\n", err)
 		return exitUsage
@@ -195,19 +195,6 @@ func runRun(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rc.logNotAcquired(l, err, code, log)
 	return code
-}
-
-// config merges the configuration and checks the options it gives, as Dial would.
-func (rc runConfig) config() (nodeConfig, quorum.Options, error) {
-	cfg, err := rc.cfg.load(os.Getenv)
-	if err != nil {
-		return cfg, quorum.Options{}, err
-	}
-	opts, err := cfg.options()
-	if err == nil {
-		err = cfg.checkOptions(opts)
-	}
-	return cfg, opts, err
 }
 
 // signalError is the cause of an acquisition cancelled by a signal.
@@ -360,10 +347,11 @@ func childEnv(le *quorum.Lease) []string {
 		"QUORUMLOCK_VALID_UNTIL="+validUntil(le))
 }
 
+// rfc3339Millis is the layout of the times the commands print: RFC 3339 with milliseconds, in UTC.
+const rfc3339Millis = "2006-01-02T15:04:05.000Z07:00"
+
 // validUntil formats the lease's validity as RFC 3339 UTC wall time with milliseconds.
-func validUntil(le *quorum.Lease) string {
-	return le.ValidUntil().UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
+func validUntil(le *quorum.Lease) string { return le.ValidUntil().UTC().Format(rfc3339Millis) }
 
 // release releases the lease; a failure only delays the next grant until the keys expire.
 func release(le *quorum.Lease, log *slog.Logger) {
