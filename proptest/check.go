@@ -27,12 +27,16 @@ const (
 	PropLeftover         Property = "leftover-keys"      // no lock key is left once every client closed
 	PropLatency          Property = "latency"            // a stalled minority does not slow a grant to NodeTimeout
 	PropPanicRelease     Property = "panic-release"      // a Do whose function panics has released its lease when the panic arrives
-	PropWake             Property = "notify-wake"        // a waiter is granted soon after a release, not at its next poll
+	PropWake             Property = "notify-wake"        // a waiter tries again soon after a release, not at its next poll
+	PropPermits          Property = "permits"            // never more permits believed held than the semaphore has (timing model)
+	PropObserveOrder     Property = "observe-order"      // an election's observer never reports an older or unknown leader
+	PropObserveVacancy   Property = "observe-vacancy"    // between two leaders, the observer reports a vacancy
 )
 
 // AllProperties lists every property, in report order.
 var AllProperties = []Property{PropTokenUnique, PropTokenOrder, PropFenceOrder, PropLostUpdate,
-	PropLinearizable, PropExclusion, PropExtendContinuity, PropLiveness, PropLeftover, PropLatency, PropPanicRelease, PropWake}
+	PropLinearizable, PropExclusion, PropExtendContinuity, PropLiveness, PropLeftover, PropLatency, PropPanicRelease, PropWake, PropPermits, PropObserveOrder,
+	PropObserveVacancy}
 
 // Violation is one breach of a property.
 type Violation struct {
@@ -89,12 +93,22 @@ func Check(h *History) Result {
 	var vs []Violation
 	subs := h.byResource()
 	for res, sub := range subs {
+		if h.Scenario.Workload == WorkloadSemaphore && res == h.Scenario.Permits {
+			continue // permits that hold no slot: only their number is claimed (checkPermits)
+		}
 		for _, v := range checkResource(sub) {
 			if len(subs) > 1 {
 				v.Detail = resourceName(res) + ": " + v.Detail
 			}
 			vs = append(vs, v)
 		}
+	}
+	switch h.Scenario.Workload {
+	case WorkloadSemaphore:
+		vs = append(vs, checkPermits(h.Scenario, subs)...)
+		vs = append(vs, checkLiveness(h)...)
+	case WorkloadElection:
+		vs = append(vs, checkObserve(h)...)
 	}
 	vs = append(vs, checkLeftovers(h)...)
 	vs = append(vs, checkLatency(h)...)
@@ -114,6 +128,9 @@ func checkResource(h *History) []Violation {
 	vs = append(vs, checkContinuity(ls)...)
 	if h.fenced() {
 		vs = append(vs, checkWake(h)...)
+	}
+	if h.Scenario.Workload == WorkloadSemaphore {
+		return vs // the probe takes one permit, of any slot: liveness is checked on the whole
 	}
 	return append(vs, checkLiveness(h)...)
 }

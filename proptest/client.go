@@ -76,18 +76,28 @@ type updatePlan struct {
 	extend bool          // extend once before the write
 	panic  bool          // run in Locker.Do, whose function panics instead of writing
 	res    int           // the lock and store it updates
+
+	run     bool          // election: lead under Election.Run rather than Campaign and Resign
+	overrun time.Duration // election, run: how long the function takes to return once told to stop
 }
 
 // plan draws update k's plan from the scenario's seed: the same scenario plans the same updates.
 func (c *client) plan(k int) updatePlan {
 	r := rand.New(rand.NewPCG(uint64(c.s.Seed), uint64(c.id+2)<<32|uint64(k)))
-	return updatePlan{
+	p := updatePlan{
 		hold:   between(r, 0, c.s.Hold),
 		expire: r.IntN(100) < c.s.ExpirePct,
 		extend: r.IntN(100) < c.s.ExtendPct,
-		res:    r.IntN(c.s.names()),
+		res:    r.IntN(c.s.lockNames()),
 		panic:  r.IntN(100) < c.s.PanicPct,
 	}
+	if c.s.Workload == WorkloadElection { // drawn last: the plans of the other workloads stay as they were
+		p.extend = false // terms are extended by the election
+		p.expire = false // and never expire while their Locker runs: Done closes only if one is lost
+		p.run = r.IntN(2) == 0
+		p.overrun = between(r, 2*time.Millisecond, c.s.TTL/10)
+	}
+	return p
 }
 
 // update performs one fenced read-modify-write under the lock. It writes even when the lease
@@ -97,12 +107,17 @@ func (c *client) update(ctx context.Context, k int, p updatePlan) {
 		c.panicInDo(ctx, q, p.res)
 		return
 	}
-	st := c.stores[p.res]
+	if _, ok := c.l.(*electLib); ok && p.run {
+		c.lead(ctx, k, p)
+		return
+	}
 	le, lease := c.acquire(ctx, p.res)
 	if le == nil {
 		return
 	}
-	defer c.release(le, lease, p.res)
+	res := storeOf(c.s, le, p.res)
+	st := c.stores[res]
+	defer c.release(le, lease, res)
 	set, ok := st.readForUpdate(c.id, lease, le.token())
 	if !ok {
 		return
@@ -116,7 +131,7 @@ func (c *client) update(ctx context.Context, k int, p updatePlan) {
 		sleep(ctx, p.hold)
 	}
 	if p.extend {
-		c.extend(ctx, le, lease, p.res)
+		c.extend(ctx, le, lease, res)
 	}
 	c.pause(ctx)
 	elem := (c.id+2)*1000 + k
@@ -128,6 +143,7 @@ func (c *client) acquire(ctx context.Context, res int) (lockLease, int) {
 	defer cancel()
 	op := Op{Client: c.id, Kind: OpAcquire, Invoke: c.rec.now(), Res: res}
 	le, attempts, err := c.l.acquire(actx, resourceName(res))
+	c.recordGrants()
 	op.Complete = c.rec.now()
 	if t, ok := c.l.(interface{ attemptStarts() []time.Time }); ok && c.s.RetryDelayMax > 0 {
 		for _, at := range t.attemptStarts() {
@@ -139,7 +155,7 @@ func (c *client) acquire(ctx context.Context, res int) (lockLease, int) {
 		c.rec.add(op)
 		return nil, 0
 	}
-	op.OK, op.Token, op.Lease = true, le.token(), c.rec.newLease()
+	op.OK, op.Token, op.Lease, op.Res = true, le.token(), c.rec.newLease(), storeOf(c.s, le, res)
 	op.ValidUntil = c.rec.offset(le.validUntil())
 	op.Attempt = le.attempt()
 	c.rec.add(op)

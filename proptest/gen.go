@@ -35,6 +35,8 @@ var families = []family{
 	{"freeze", 5, buildFreeze},        // clients pause mid-round while a node is forgetful
 	{"late-heal", 10, buildLateHeal},  // a heal round whose amnesic answer comes late (late-reply), scripted
 	{"notify", 15, buildNotify},       // waiters that only a release announcement wakes in time
+	{"semaphore", 15, buildSemaphore}, // permits taken by clients that each see another majority (semaphore-majority)
+	{"election", 15, buildElection},   // candidates that lead, resign, stop and hand over (leader-releases-early, observe-skips-vacancy)
 }
 
 var cuts = []string{CutBoth, CutRequests, CutReplies}
@@ -160,6 +162,64 @@ func buildNotify(r *rand.Rand, s *Scenario) {
 	s.ExpirePct, s.ExtendPct, s.PanicPct = 0, 0, 0
 	s.Hold = between(r, 0, 5*time.Millisecond) // releases that land while a waiter subscribes
 	s.RetryDelayMax = 10 * s.TTL
+}
+
+// buildSemaphore: one more client than the semaphore has permits, each cut off from a different
+// minority of the nodes for the whole workload, holding their permits long enough to overlap:
+// every client reaches a majority, but no two the same one. Slots stay safe (two holders of one
+// slot would need two majorities of one lock); per-node counts do not (three nodes, two
+// permits: holders granted on {1,2}, {0,2} and {0,1}). Some scenarios add a restart or a
+// failing node.
+func buildSemaphore(r *rand.Rand, s *Scenario) {
+	s.Workload, s.Permits = WorkloadSemaphore, 2+r.IntN(2)
+	s.N, s.Clients, s.Ops = []int{3, 3, 5}[r.IntN(3)], s.Permits+1+r.IntN(2), 2+r.IntN(2)
+	s.TTL = between(r, 250*time.Millisecond, 400*time.Millisecond)
+	s.NodeTimeout = between(r, 20*time.Millisecond, 40*time.Millisecond)
+	s.Names, s.PanicPct, s.ExpirePct, s.ExtendPct = 0, 0, 0, 30
+	s.Hold = between(r, s.TTL/3, s.TTL/2)
+	span := time.Duration(s.Ops+1) * s.TTL
+	for c := range s.Clients {
+		first := (c * minority(s.N)) % s.N
+		var cut []int
+		for k := range minority(s.N) {
+			cut = append(cut, (first+k)%s.N)
+		}
+		s.Faults = append(s.Faults, Fault{Kind: FaultPartition, Nodes: cut, Clients: []int{c}, Duration: span, Cut: CutBoth})
+	}
+	switch r.IntN(3) {
+	case 0:
+		s.Faults = append(s.Faults, Fault{At: between(r, 0, s.TTL), Kind: FaultRestart, Nodes: someNodes(r, s.N, 1),
+			Duration: between(r, 0, s.TTL/2), Persist: r.IntN(2) == 0})
+	case 1:
+		s.Faults = append(s.Faults, Fault{At: between(r, 0, s.TTL), Kind: FaultFail, Nodes: someNodes(r, s.N, 1),
+			Duration: between(r, s.TTL/4, s.TTL)})
+	}
+}
+
+// buildElection: candidates campaign, lead for a while, then resign, wait out the end of their
+// term, or stop leading under Election.Run (whose function takes a while to return), while an
+// observer reports every change; some scenarios stall, fail or restart a node, or partition a
+// client.
+func buildElection(r *rand.Rand, s *Scenario) {
+	s.Workload = WorkloadElection
+	s.N, s.Clients, s.Ops = 3+2*r.IntN(2), 2+r.IntN(3), 3+r.IntN(3)
+	s.TTL = between(r, 200*time.Millisecond, 350*time.Millisecond)
+	s.Names, s.PanicPct, s.ExpirePct, s.ExtendPct = 0, 0, 10, 0
+	s.Hold = between(r, s.TTL/10, s.TTL/2)
+	for range r.IntN(3) {
+		f := Fault{At: between(r, 0, 2*s.TTL), Duration: between(r, s.TTL/4, s.TTL), Nodes: someNodes(r, s.N, 1)}
+		switch r.IntN(4) {
+		case 0:
+			f.Kind = FaultStall
+		case 1:
+			f.Kind = FaultFail
+		case 2:
+			f.Kind, f.Persist, f.Duration = FaultRestart, true, between(r, 0, s.TTL/2)
+		default:
+			f.Kind, f.Clients, f.Cut = FaultPartition, []int{r.IntN(s.Clients)}, cuts[r.IntN(len(cuts))]
+		}
+		s.Faults = append(s.Faults, f)
+	}
 }
 
 func buildDrift(r *rand.Rand, s *Scenario) {

@@ -25,6 +25,8 @@ const (
 	OpFault   OpKind = "fault"   // a fault, from when it was applied to when it was healed
 	OpHeal    OpKind = "heal"    // the operator's recovery (quorum.Locker.Heal) by the probe; Err says why not
 	OpPanic   OpKind = "panic"   // Locker.Do whose function panicked, recovered by its caller; OK if the lease was released
+	OpObserve OpKind = "observe" // election.Observe reported a leader (Token), or a vacancy (Token 0)
+	OpGrant   OpKind = "grant"   // election: a candidate's attempt proposed Token, a term or not (checkObserve)
 )
 
 // ProbeClient is the Client of the liveness probe's operations: a fresh Locker that acquires

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/quorum"
+	"github.com/quorumlock/quorumlock/semaphore"
 )
 
 // PeerRedsync is the peer library a campaign can run side by side with ours
@@ -37,14 +38,25 @@ type lockLease interface {
 	release(ctx context.Context) error
 }
 
-// lockKeys returns the keys under which the library keeps the workload's locks on every node.
-func lockKeys(against string, names int) []string {
+// lockKeys returns the keys under which the library keeps the workload's locks on every node:
+// each lock's, or each slot's of the semaphore.
+func lockKeys(against string, s Scenario) []string {
+	var names []string
+	for res := range s.lockNames() {
+		names = append(names, resourceName(res))
+	}
+	if s.Workload == WorkloadSemaphore {
+		names = names[:0]
+		for slot := range s.Permits {
+			names = append(names, semaphore.SlotName(resourceName(0), slot))
+		}
+	}
 	var keys []string
-	for res := range names {
+	for _, name := range names {
 		if against == PeerRedsync {
-			keys = append(keys, redsyncName(resourceName(res)))
+			keys = append(keys, redsyncName(name))
 		} else {
-			keys = append(keys, keyPrefix+"{"+resourceName(res)+"}")
+			keys = append(keys, keyPrefix+"{"+name+"}")
 		}
 	}
 	return keys
@@ -121,13 +133,19 @@ type attemptObserver struct {
 	attempts atomic.Int64
 
 	mu      sync.Mutex
-	held    int         // failed attempts since reset: someone held the lock
-	unavail int         // failed attempts since reset: too few nodes answered
-	first   string      // the first failure since reset
-	starts  []time.Time // when each attempt since reset began
+	held    int             // failed attempts since reset: someone held the lock
+	unavail int             // failed attempts since reset: too few nodes answered
+	first   string          // the first failure since reset
+	starts  []time.Time     // when each attempt since reset began
+	grants  []fencing.Token // tokens proposed since takeGrants: a node may hold any of them for a while
 }
 
 func (o *attemptObserver) Observe(e quorum.Event) {
+	if e.Kind == quorum.EventTokenRefused { // a round's token, before the attempt's next round
+		o.mu.Lock()
+		o.grants = append(o.grants, e.Token)
+		o.mu.Unlock()
+	}
 	if e.Kind != quorum.EventAcquire {
 		return
 	}
@@ -135,6 +153,9 @@ func (o *attemptObserver) Observe(e quorum.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.starts = append(o.starts, time.Now().Add(-e.Duration))
+	if e.Token != 0 {
+		o.grants = append(o.grants, e.Token)
+	}
 	if e.Err == nil {
 		o.last.Store(int64(e.Duration))
 		return
@@ -148,6 +169,15 @@ func (o *attemptObserver) Observe(e quorum.Event) {
 	if o.first == "" {
 		o.first = e.Err.Error()
 	}
+}
+
+// takeGrants returns the tokens that attempts proposed since it was last called.
+func (o *attemptObserver) takeGrants() []fencing.Token {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g := o.grants
+	o.grants = nil
+	return g
 }
 
 // reset starts counting failures for a new Acquire.

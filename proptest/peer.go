@@ -30,6 +30,7 @@ type PeerReport struct {
 	Library       string
 	Scenarios     int    // scenarios run and checked
 	NotRun        int    // scenarios the peer could not run to their end (see runPeer)
+	Skipped       int    // scenarios it has no equivalent for (peerRuns): scripts, semaphore, election
 	NotRunExample string // the first of them, with its error
 	Operations    int
 	Violations    map[Property]int    // histories that breached the property where it is claimed
@@ -153,9 +154,9 @@ func (c *campaign) runPeer(s Scenario) {
 	if c.cfg.Against == "" || c.cfg.Mutant != "" || s.Shrunk > 0 {
 		return
 	}
-	if len(s.Script) > 0 { // an adversary of our rounds and heals: the peer has neither
+	if err := peerRuns(s); err != nil {
 		c.mu.Lock()
-		c.rep.Peer.notRun(s, errScriptedPeer)
+		c.rep.Peer.Skipped++
 		c.mu.Unlock()
 		return
 	}
@@ -208,6 +209,9 @@ func (r Report) writeKeysLeft(b *strings.Builder) {
 	fmt.Fprintf(b, "%s ran the same %d scenarios (%d operations)", peer.Library, peer.Scenarios, peer.Operations)
 	if peer.NotRun > 0 {
 		fmt.Fprintf(b, "; %d more could not run: %s", peer.NotRun, firstLine(peer.NotRunExample))
+	}
+	if peer.Skipped > 0 {
+		fmt.Fprintf(b, "; %d it has no equivalent for (scripted, semaphore, election) were not given to it", peer.Skipped)
 	}
 	if len(peer.Examples) > 0 {
 		fmt.Fprintf(b, "; the first violation of each property:")

@@ -26,7 +26,7 @@ func TestCampaignAgainstRedsync(t *testing.T) {
 	if rep.Failure != nil {
 		t.Fatalf("the correct protocol breached %v", rep.Caught())
 	}
-	if rep.Peer == nil || rep.Peer.Scenarios+rep.Peer.NotRun != rep.Scenarios || rep.Peer.Scenarios == 0 || rep.Peer.Library != proptest.PeerRedsync {
+	if rep.Peer == nil || rep.Peer.Scenarios+rep.Peer.NotRun+rep.Peer.Skipped != rep.Scenarios || rep.Peer.Scenarios == 0 || rep.Peer.Library != proptest.PeerRedsync {
 		t.Fatalf("peer results missing: ours ran %d scenarios, peer %+v", rep.Scenarios, rep.Peer)
 	}
 	for _, p := range []proptest.Property{proptest.PropTokenUnique, proptest.PropTokenOrder, proptest.PropFenceOrder} {
@@ -48,7 +48,8 @@ func TestCampaignAgainstValidation(t *testing.T) {
 }
 
 // TestCheckRedsyncHistory: on a history without tokens (every token 0), the token and fence
-// properties are not applicable, and the rest hold on a correct run.
+// properties are not applicable, nor is waking by notification (redsync only polls), and the rest
+// hold on a correct run.
 func TestCheckRedsyncHistory(t *testing.T) {
 	h := goodHistory()
 	h.Against = proptest.PeerRedsync
@@ -59,7 +60,7 @@ func TestCheckRedsyncHistory(t *testing.T) {
 	if res.Failed() {
 		t.Fatalf("flagged:\n%v", res)
 	}
-	want := []proptest.Property{proptest.PropTokenUnique, proptest.PropTokenOrder, proptest.PropFenceOrder}
+	want := []proptest.Property{proptest.PropTokenUnique, proptest.PropTokenOrder, proptest.PropFenceOrder, proptest.PropWake}
 	if !slices.Equal(res.NotApplicable, want) {
 		t.Errorf("not applicable: %v, want %v", res.NotApplicable, want)
 	}

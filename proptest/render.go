@@ -53,11 +53,14 @@ func (r Report) writePropertiesMarkdown(b *strings.Builder) {
 	if peer.NotRun > 0 {
 		fmt.Fprintf(b, "%d more could not run against %s; the first: `%s`\n\n", peer.NotRun, peer.Library, firstLine(peer.NotRunExample))
 	}
+	if peer.Skipped > 0 {
+		fmt.Fprintf(b, "%d scenarios that %s has no equivalent for (scripted, semaphore, election) were run on ours only.\n\n", peer.Skipped, peer.Library)
+	}
 	fmt.Fprintf(b, "| property | ours: violations | ours: expected | %[1]s: violations | %[1]s: expected |\n| --- | ---: | ---: | ---: | ---: |\n", peer.Library)
 	for _, p := range AllProperties {
 		theirs := fmt.Sprintf("%d | %d", peer.Violations[p], peer.Expected[p])
 		if !peer.applies(p) {
-			theirs = "n/a (no token) | n/a"
+			theirs = "n/a | n/a"
 		}
 		fmt.Fprintf(b, "| %s | %d | %d | %s |\n", p, r.Violations[p], r.Expected[p], theirs)
 	}

@@ -47,8 +47,8 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 	if cfg.Mutant != "" && !mutants.Valid(cfg.Mutant) {
 		return nil, fmt.Errorf("proptest: no mutant %q", cfg.Mutant)
 	}
-	if cfg.Against != "" && len(s.Script) > 0 {
-		return nil, errScriptedPeer
+	if err := peerRuns(s); cfg.Against != "" && err != nil {
+		return nil, err
 	}
 	if cfg.Against != "" && (cfg.Against != PeerRedsync || cfg.Mutant != "") {
 		return nil, fmt.Errorf("proptest: against %q with mutant %q: the peer is %q, without mutants",
@@ -81,7 +81,7 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 		return nil, err
 	}
 	c.barrier(ctx)
-	left := c.lockKeys(lockKeys(cfg.Against, s.names()))
+	left := c.lockKeys(lockKeys(cfg.Against, s))
 	if err := r.probe(ctx, stores, rec); err != nil {
 		return nil, err
 	}
@@ -104,6 +104,8 @@ type runner struct {
 
 // workload runs the clients and the fault schedule until both are done, then heals every fault.
 func (r *runner) workload(ctx context.Context, clients []*client, stores []*store, rec *recorder) {
+	stopObserver := r.observer(ctx, rec)
+	defer stopObserver()
 	inj := startInjector(ctx, r.s, r.c, rec, r.walls)
 	var wg sync.WaitGroup
 	for _, cl := range clients {
@@ -116,6 +118,31 @@ func (r *runner) workload(ctx context.Context, clients []*client, stores []*stor
 	}
 	wg.Wait()
 	inj.stop()
+}
+
+// observer starts, for the election workload, a client of its own that runs Election.Observe
+// and records what it reports, and returns the function that stops it and closes its Locker.
+// A cluster on which it cannot even dial goes without.
+func (r *runner) observer(ctx context.Context, rec *recorder) func() {
+	if r.s.Workload != WorkloadElection || r.cfg.Against != "" {
+		return func() {}
+	}
+	o, err := r.newClient(ctx, ObserverClient)
+	if err != nil {
+		return func() {}
+	}
+	o.rec = rec
+	octx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		o.observe(octx)
+	}()
+	return func() {
+		cancel()
+		<-done
+		_ = o.l.close()
+	}
 }
 
 // lockers returns n clients, each with its own lock library over its own view of the cluster.
@@ -182,7 +209,27 @@ func (r *runner) newQuorum(ctx context.Context, id int) (lockLib, error) {
 			return nil, errors.Join(err, l.Close())
 		}
 	}
-	return &quorumLib{l: l, obs: obs}, nil
+	q := &quorumLib{l: l, obs: obs}
+	switch r.s.Workload {
+	case WorkloadSemaphore:
+		return &semLib{quorumLib: q, permits: r.s.Permits}, nil
+	case WorkloadElection:
+		return &electLib{quorumLib: q, id: fmt.Sprintf("client-%d", id)}, nil
+	}
+	return q, nil
+}
+
+// oursOf returns our Locker's library under a workload's library, if it is ours.
+func oursOf(l lockLib) (*quorumLib, bool) {
+	switch l := l.(type) {
+	case *quorumLib:
+		return l, true
+	case *semLib:
+		return l.quorumLib, true
+	case *electLib:
+		return l.quorumLib, true
+	}
+	return nil, false
 }
 
 // acquireWait bounds one Acquire of a workload's client.
@@ -196,7 +243,7 @@ const dialTimeout = 10 * time.Second
 func (r *runner) bootstrap(ctx context.Context, l lockLib) error {
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if ql, ok := l.(*quorumLib); ok {
+	if ql, ok := oursOf(l); ok {
 		if err := newDeployment(wctx, ql.l); err != nil {
 			return fmt.Errorf("proptest: bring the nodes into service: %w", err)
 		}
@@ -237,7 +284,7 @@ func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) erro
 	if r.s.majorityLost() {
 		r.operatorHeal(ctx, p, rec)
 	}
-	for res := range stores {
+	for res := range r.s.lockNames() {
 		p.update(ctx, 0, updatePlan{res: res})
 	}
 	if probeFailed(rec) {
@@ -251,7 +298,7 @@ func (r *runner) probe(ctx context.Context, stores []*store, rec *recorder) erro
 // quarantine and gives them a floor above every token. It is refused, harmlessly, where the
 // lock heals the nodes by itself. The peer has no such step.
 func (r *runner) operatorHeal(ctx context.Context, p *client, rec *recorder) {
-	q, ok := p.l.(*quorumLib)
+	q, ok := oursOf(p.l)
 	if !ok {
 		return
 	}

@@ -123,6 +123,8 @@ type Scenario struct {
 	// makes it many TTLs, so that a waiter is granted soon after a release only if the release's
 	// announcement woke it, and the checker claims PropWake.
 	RetryDelayMax time.Duration `json:"retry_delay_max,omitempty"`
+	Workload      string        `json:"workload,omitempty"` // WorkloadLocks (""), WorkloadSemaphore or WorkloadElection
+	Permits       int           `json:"permits,omitempty"`  // the semaphore's permits, 2..3
 	Faults        []Fault       `json:"faults"`
 	Script        []Step        `json:"script,omitempty"` // a scripted workload instead of the random one (script.go)
 }
@@ -154,6 +156,9 @@ func (s Scenario) Validate() error {
 	}
 	if s.Names < 0 || s.Names > 3 {
 		bad("Names is %d, must be in 0..3", s.Names)
+	}
+	if err := s.validateWorkload(); err != nil {
+		bad("%v", err)
 	}
 	if s.RetryDelayMax < 0 || s.RetryDelayMax > time.Minute {
 		bad("RetryDelayMax is %v, must be in [0, 1m]", s.RetryDelayMax)
@@ -211,6 +216,31 @@ func (s Scenario) validateFault(f Fault) error {
 	return nil
 }
 
+// validateWorkload checks the workload and the fields that go with it.
+func (s Scenario) validateWorkload() error {
+	switch s.Workload {
+	case WorkloadLocks:
+		if s.Permits != 0 {
+			return errors.New("permits are for the semaphore workload only")
+		}
+		return nil
+	case WorkloadSemaphore:
+		if s.Permits < 2 || s.Permits > 3 {
+			return fmt.Errorf("the semaphore has %d permits, must have 2..3", s.Permits)
+		}
+	case WorkloadElection:
+		if s.Permits != 0 {
+			return errors.New("permits are for the semaphore workload only")
+		}
+	default:
+		return fmt.Errorf("workload %q: want %q, %q or none", s.Workload, WorkloadSemaphore, WorkloadElection)
+	}
+	if s.Names > 1 || len(s.Script) > 0 || s.PanicPct > 0 {
+		return fmt.Errorf("the %s workload takes one name, no script and no panics", s.Workload)
+	}
+	return nil
+}
+
 // onClient reports whether f acts on a client rather than on nodes.
 func (f Fault) onClient() bool {
 	return f.Kind == FaultPause || f.Kind == FaultWallStep || f.Kind == FaultFreeze
@@ -263,8 +293,30 @@ func (s Scenario) rollsBack() bool {
 	return slices.ContainsFunc(s.Faults, func(f Fault) bool { return f.Kind == FaultRollback })
 }
 
-// names returns the number of locks the workload uses.
-func (s Scenario) names() int { return max(1, s.Names) }
+// The workloads: what the clients take.
+const (
+	WorkloadLocks     = ""          // named locks, Names of them, each guarding a store
+	WorkloadSemaphore = "semaphore" // permits of one semaphore (package semaphore), a store per slot
+	WorkloadElection  = "election"  // terms of one election (package election), one store
+)
+
+// lockNames returns the number of names the clients take: locks, or one semaphore or election.
+func (s Scenario) lockNames() int {
+	if s.Workload != WorkloadLocks {
+		return 1
+	}
+	return max(1, s.Names)
+}
+
+// names returns the number of resources of the workload, each with its own store and its own
+// history in the checker: a lock each, or a semaphore's slots and one more for the permits that
+// hold no slot (only the semaphore-majority mutant's do).
+func (s Scenario) names() int {
+	if s.Workload == WorkloadSemaphore {
+		return s.Permits + 1
+	}
+	return s.lockNames()
+}
 
 // majority is the number of nodes that make a majority of s.N.
 func (s Scenario) majority() int { return s.N/2 + 1 }
@@ -314,8 +366,14 @@ func (s Scenario) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "scenario seed=%d family=%s shrunk=%d N=%d clients=%d TTL=%v NT=%v drift=%.3f ops=%d hold=%v expire=%d%% extend=%d%%",
 		s.Seed, s.Family, s.Shrunk, s.N, s.Clients, s.TTL, s.NodeTimeout, s.DriftFactor, s.Ops, s.Hold, s.ExpirePct, s.ExtendPct)
-	if s.names() > 1 {
-		fmt.Fprintf(&b, " names=%d", s.names())
+	if s.lockNames() > 1 {
+		fmt.Fprintf(&b, " names=%d", s.lockNames())
+	}
+	if s.Workload != WorkloadLocks {
+		fmt.Fprintf(&b, " workload=%s", s.Workload)
+	}
+	if s.Permits > 0 {
+		fmt.Fprintf(&b, " permits=%d", s.Permits)
 	}
 	if s.PanicPct > 0 {
 		fmt.Fprintf(&b, " panic=%d%%", s.PanicPct)

@@ -90,5 +90,20 @@ func (c *client) touch(ctx context.Context) {
 	}
 }
 
-// errScriptedPeer: scripts are written against our protocol's rounds and heals.
-var errScriptedPeer = errors.New("proptest: scripted scenarios run on ours only")
+// Scenarios the peer cannot run: scripts are written against our protocol's rounds and heals,
+// and redsync has neither a semaphore nor an election.
+var (
+	errScriptedPeer  = errors.New("proptest: scripted scenarios run on ours only")
+	errPrimitivePeer = errors.New("proptest: the semaphore and election workloads run on ours only")
+)
+
+// peerRuns returns why the peer cannot run s, or nil.
+func peerRuns(s Scenario) error {
+	switch {
+	case len(s.Script) > 0:
+		return errScriptedPeer
+	case s.Workload != WorkloadLocks:
+		return errPrimitivePeer
+	}
+	return nil
+}
