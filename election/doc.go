@@ -33,5 +33,5 @@
 //
 // Give every candidate its own ID and a Locker over the same nodes, key prefix and TTL; stop
 // acting as leader at Term.Done; pass the term's token with every write and make the store
-// refuse older ones; resign every term won with Campaign. docs/ELECTION.md explains the design.
+// refuse older ones; resign every term won with Campaign. docs/PROTOCOL.md §15 gives the argument.
 package election
