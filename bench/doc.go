@@ -8,7 +8,8 @@
 // are the worst round.
 //
 // What is measured, per operation (an op is one Lock+Unlock pair, or, in the contended
-// scenario, one TryLock attempt plus the Unlock when it was granted):
+// scenario, one TryLock attempt plus the Unlock when it was granted; in a waiting scenario, one
+// Lock that waits until granted, a short hold and the Unlock, whose latency is the wait alone):
 //
 //   - throughput and latency percentiles over the measured window, after an unmeasured warm-up;
 //   - client CPU (getrusage of this whole process) and heap allocations (runtime.MemStats
@@ -16,6 +17,15 @@
 //   - server CPU, from INFO cpu (used_cpu_sys + used_cpu_user) summed over the nodes in use:
 //     unknown for servers that do not report it (miniredis);
 //   - lock keys left on every node after the clients were closed and a short settle.
+//
+// Waiting scenarios measure the ops started within the window, each until it ends, and rate
+// those that ended within it over the window: the waiters still in line when the window closes
+// would otherwise stretch it while their contention thins out. Until the last measured op has
+// ended, the other workers go on with unmeasured ops that keep the contention up; their CPU and
+// allocations count per op with the measured ones. The workers of a scenario are separate
+// clients, as separate processes would be (a Locker each; a redsync with go-redis clients of its
+// own each), or share one (Scenario.Clients): the waiters of one Locker take turns, those of
+// separate Lockers all wake at a release.
 //
 // Both libraries run with their default options: ours with quorum.Dial defaults, redsync with
 // its NewMutex defaults over goredis/v9 pools whose clients are made by redis.ParseURL of the same

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-redsync/redsync/v4"
 	rsredis "github.com/go-redsync/redsync/v4/redis"
@@ -26,6 +27,9 @@ type client interface {
 	// try makes one attempt at the named lock and releases it if granted. A refusal because
 	// someone else holds the lock is not an error.
 	try(ctx context.Context, name string) (granted bool, err error)
+	// wait takes the named lock as the library's Lock does, holds it for hold and releases it.
+	// It returns how long the library took to grant it (or to fail), and whether it did.
+	wait(ctx context.Context, name string, hold time.Duration) (waited time.Duration, granted bool, err error)
 	close() error
 }
 
@@ -57,6 +61,17 @@ func (c *oursClient) try(ctx context.Context, name string) (bool, error) {
 		return false, err
 	}
 	return true, le.Release(ctx)
+}
+
+func (c *oursClient) wait(ctx context.Context, name string, hold time.Duration) (time.Duration, bool, error) {
+	t0 := time.Now()
+	le, err := c.l.Acquire(ctx, name)
+	waited := time.Since(t0)
+	if err != nil {
+		return waited, false, err
+	}
+	err = sleep(ctx, hold)
+	return waited, true, errors.Join(err, le.Release(ctx))
 }
 
 // close waits for the Locker's background clean-ups, then closes its connections.
@@ -117,6 +132,22 @@ func (c *redsyncClient) try(ctx context.Context, name string) (bool, error) {
 		return true, fmt.Errorf("redsync: unlock not confirmed by a majority: %w", errOrUnknown(err))
 	}
 	return true, nil
+}
+
+func (c *redsyncClient) wait(ctx context.Context, name string, hold time.Duration) (time.Duration, bool, error) {
+	m := c.rs.NewMutex(name, c.opts...)
+	t0 := time.Now()
+	err := m.LockContext(ctx)
+	waited := time.Since(t0)
+	if err != nil {
+		return waited, false, err
+	}
+	err = sleep(ctx, hold)
+	ok, uerr := m.UnlockContext(ctx)
+	if !ok {
+		err = errors.Join(err, fmt.Errorf("redsync: unlock not confirmed by a majority: %w", errOrUnknown(uerr)))
+	}
+	return waited, true, err
 }
 
 func (c *redsyncClient) close() error {

@@ -25,7 +25,8 @@ type Metric struct {
 }
 
 // Value returns the metric of r in a scenario of kind k, and false when it does not apply or
-// is unknown (grants/s outside the contended scenario; server CPU of miniredis).
+// is unknown (grants/s in a Pairs scenario, where every op that succeeds is a grant; server
+// CPU of miniredis).
 func (m Metric) Value(k Kind, r Result) (float64, bool) { return m.value(k, r) }
 
 // Format renders a value of the metric for a table.
@@ -42,7 +43,7 @@ func Metrics() []Metric {
 	return []Metric{
 		{"ops_per_sec", "ops/s", Higher, always(func(r Result) float64 { return r.OpsPerSec }), formatRate},
 		{"grants_per_sec", "grants/s", Higher, func(k Kind, r Result) (float64, bool) {
-			return r.GrantsPerSec, k == Contended
+			return r.GrantsPerSec, k != Pairs
 		}, formatRate},
 		{"p50", "p50", Lower, dur(func(r Result) time.Duration { return r.P50 }), formatDur},
 		{"p99", "p99", Lower, dur(func(r Result) time.Duration { return r.P99 }), formatDur},

@@ -36,6 +36,7 @@ func TestRunEveryScenarioInProcess(t *testing.T) {
 		// The machinery, not the load, is under test here (and under -race on small machines):
 		// the benchmark itself reports what many workers do.
 		scenarios[i].Workers = min(scenarios[i].Workers, 4)
+		scenarios[i].Clients = min(scenarios[i].Clients, 4)
 	}
 	var progress []bench.Progress
 	cfg := tiny(nodes, scenarios)
@@ -66,6 +67,36 @@ func TestRunEveryScenarioInProcess(t *testing.T) {
 	}
 	if last := progress[len(progress)-1]; last.Scenario != "" || last.Done != last.Total || last.Total != 2*len(scenarios) {
 		t.Errorf("last progress = %+v, want done = total = %d", last, 2*len(scenarios))
+	}
+}
+
+func TestRunWaitingScenarioRecordsWaitsAndGrants(t *testing.T) {
+	nodes := inProcess(t, 3)
+	sc := bench.Scenario{Name: "wait", Description: "test", Kind: bench.Waiting, Workers: 4, Clients: 2,
+		Hold: time.Millisecond}
+	cfg := tiny(nodes, []bench.Scenario{sc})
+	cfg.Duration = 200 * time.Millisecond // in-process nodes under -race: some ops must end within it
+	rep, err := bench.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := rep.Scenarios[0]
+	for lib, s := range map[string]bench.Summary{bench.Ours: sr.Ours, bench.Redsync: sr.Peer} {
+		m := s.Median
+		if m.Library != lib || len(s.Rounds) != 1 {
+			t.Errorf("%s: summary of %q with %d rounds", lib, m.Library, len(s.Rounds))
+		}
+		if m.Grants == 0 || m.GrantsPerSec <= 0 || m.P50 <= 0 || m.Elapsed != cfg.Duration {
+			t.Errorf("%s: %d grants, %v grants/s, p50 wait %v over %v; want grants, rates and waits over the window",
+				lib, m.Grants, m.GrantsPerSec, m.P50, m.Elapsed)
+		}
+		if m.Grants > m.Ops || m.Ops-m.Grants > m.Errors {
+			t.Errorf("%s: %d ops, %d grants, %d errors; want every op not granted counted as an error",
+				lib, m.Ops, m.Grants, m.Errors)
+		}
+		if m.KeysLeft != 0 {
+			t.Errorf("%s left %d lock keys behind, want 0", lib, m.KeysLeft)
+		}
 	}
 }
 
@@ -109,8 +140,12 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {
-	_, err := bench.Run(context.Background(), bench.Config{Rounds: -1})
-	for _, want := range []string{"Nodes is empty", "Rounds is -1"} {
+	_, err := bench.Run(context.Background(), bench.Config{Rounds: -1, Scenarios: []bench.Scenario{
+		{Name: "many-clients", Kind: bench.Waiting, Workers: 2, Clients: 3, Nodes: 1},
+		{Name: "pairs-hold", Kind: bench.Pairs, Naming: bench.NewNames, Workers: 1, Nodes: 1, Hold: time.Millisecond},
+	}})
+	for _, want := range []string{"Nodes is empty", "Rounds is -1", "many-clients: Clients is 3, want 0 to Workers (2)",
+		"pairs-hold: Hold is 1ms, want 0, or positive in a wait scenario"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Run(bad config) = %v; want it to say %q", err, want)
 		}

@@ -15,12 +15,12 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 		return Result{}, err
 	}
 	defer topo.close()
-	c, err := r.open(ctx, lib, sc, topo.urls)
+	cs, err := r.open(ctx, lib, sc, topo.urls)
 	if err != nil {
 		return Result{}, err
 	}
 	tag := r.tag(i, round)
-	w := workload{sc: sc, c: c, base: tag}
+	w := workload{sc: sc, cs: cs, base: tag}
 	if lib != Ours {
 		w.base = r.prefix(lib) + tag // redsync uses the name as the key
 	}
@@ -28,7 +28,7 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 	if err == nil {
 		err = sleep(ctx, r.cfg.Settle) // stragglers and background clean-ups finish
 	}
-	if err = errors.Join(err, c.close()); err != nil {
+	if err = errors.Join(err, closeAll(cs)); err != nil {
 		return Result{}, err
 	}
 	isLock := func(string) bool { return true } // redsync writes nothing but lock keys
@@ -45,12 +45,32 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 	return result(lib, round, win, before, after, left), nil
 }
 
-// open returns lib's client over urls.
-func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []string) (client, error) {
-	if lib == Ours {
-		return openOurs(ctx, urls, r.prefix(Ours))
+// open returns sc.clients() clients of lib over urls.
+func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []string) ([]client, error) {
+	var cs []client
+	for range sc.clients() {
+		var c client
+		var err error
+		if lib == Ours {
+			c, err = openOurs(ctx, urls, r.prefix(lib))
+		} else {
+			c, err = openRedsync(urls, sc.PeerFailFast)
+		}
+		if err != nil {
+			return nil, errors.Join(err, closeAll(cs))
+		}
+		cs = append(cs, c)
 	}
-	return openRedsync(urls, sc.PeerFailFast)
+	return cs, nil
+}
+
+// closeAll closes every client of cs.
+func closeAll(cs []client) error {
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, c.close())
+	}
+	return errors.Join(errs...)
 }
 
 // measure warms w up, then measures it between two samples.
@@ -66,7 +86,12 @@ func (r *runner) measure(ctx context.Context, w workload, live []int) (*window, 
 	}
 	mctx, cancel := context.WithTimeout(ctx, r.cfg.Duration+opGrace)
 	defer cancel()
-	win := drive(mctx, w, "run", r.cfg.Duration, r.cfg.MaxOps)
+	var win *window
+	if w.sc.Kind == Waiting {
+		win = driveWaiting(mctx, w, r.cfg.Duration, r.cfg.MaxOps)
+	} else {
+		win = drive(mctx, w, "run", r.cfg.Duration, r.cfg.MaxOps)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, before, before, fmt.Errorf("interrupted: %w", err)
 	}

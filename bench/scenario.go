@@ -18,6 +18,10 @@ const (
 	// Contended: every worker makes single attempts (TryLock) at one shared name; an op is one
 	// attempt, followed by the release when it was granted.
 	Contended Kind = "contended"
+	// Waiting: every worker takes one shared name, waiting as each library's Lock does until it
+	// is granted, holds it for Hold and releases it; an op is one Lock+Unlock, and its latency
+	// is the wait: from the call to Lock until the grant.
+	Waiting Kind = "wait"
 )
 
 // Naming says which lock names the workers of a Pairs scenario use.
@@ -48,14 +52,26 @@ type Scenario struct {
 	DownNode bool `json:"down_node,omitempty"`
 	// PeerFailFast runs redsync with WithFailFast(true) instead of its defaults.
 	PeerFailFast bool `json:"peer_fail_fast,omitempty"`
+	// Clients is how many separate clients the workers use, as that many processes would: one
+	// quorum.Locker, or one redsync with its own go-redis clients, each; worker i uses client
+	// i mod Clients. Zero means 1: every worker shares one client.
+	Clients int `json:"clients,omitempty"`
+	// Hold is how long a Waiting op holds the lock before it releases it. Zero: it releases
+	// at once.
+	Hold time.Duration `json:"hold,omitempty"`
 }
 
 // DefaultSlowDelay is the one-way delay of the slow node in the default scenarios.
 const DefaultSlowDelay = 5 * time.Millisecond
 
+// DefaultWaitHold is how long the waiting scenarios hold the lock: a short critical section,
+// so that the lock is held while the others wait, which is what waiting by notification is for.
+const DefaultWaitHold = time.Millisecond
+
 // DefaultScenarios returns the standard scenarios for a cluster of n nodes: uncontended,
-// parallel-16, parallel-64, contended-16, slow-node, slow-node-failfast, node-down, and the
-// uncontended case on 1, 3, 5 and 7 nodes ("nodes-K"), leaving out K = n, which is uncontended.
+// parallel-16, parallel-64, contended-16, contended-16-wait, contended-16-wait-shared,
+// slow-node, slow-node-failfast, node-down, and the uncontended case on 1, 3, 5 and 7 nodes
+// ("nodes-K"), leaving out K = n, which is uncontended.
 func DefaultScenarios(n int) []Scenario {
 	slow := "node 0 behind a proxy adding " + DefaultSlowDelay.String() + " each way"
 	all := []Scenario{
@@ -67,6 +83,11 @@ func DefaultScenarios(n int) []Scenario {
 			Kind: Pairs, Naming: OwnName, Workers: 64, Nodes: n},
 		{Name: "contended-16", Description: "16 goroutines, TryLock (+Unlock if granted) on one name",
 			Kind: Contended, Workers: 16, Nodes: n},
+		{Name: "contended-16-wait", Description: "16 clients (16 Lockers; 16 redsyncs, defaults: 32 tries), " +
+			"each Lock (waiting), hold " + DefaultWaitHold.String() + ", Unlock on one name",
+			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold},
+		{Name: "contended-16-wait-shared", Description: "as contended-16-wait, 16 goroutines sharing one client",
+			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold},
 		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
 			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
 		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",
@@ -116,6 +137,9 @@ func Select(all []Scenario, names string) ([]Scenario, error) {
 	return out, nil
 }
 
+// clients returns how many separate clients the workers of s use.
+func (s Scenario) clients() int { return max(s.Clients, 1) }
+
 // Names returns the names of scenarios, in order.
 func Names(scenarios []Scenario) []string {
 	names := make([]string, len(scenarios))
@@ -143,7 +167,7 @@ func (s Scenario) validate() error {
 	switch {
 	case s.Name == "":
 		return fmt.Errorf("bench: scenario without a name")
-	case s.Kind != Pairs && s.Kind != Contended:
+	case s.Kind != Pairs && s.Kind != Contended && s.Kind != Waiting:
 		return fmt.Errorf("bench: scenario %s: unknown kind %q", s.Name, s.Kind)
 	case s.Kind == Pairs && s.Naming != NewNames && s.Naming != OwnName:
 		return fmt.Errorf("bench: scenario %s: unknown naming %q", s.Name, s.Naming)
@@ -153,6 +177,10 @@ func (s Scenario) validate() error {
 		return fmt.Errorf("bench: scenario %s: Nodes is %d, too few", s.Name, s.Nodes)
 	case s.SlowDelay < 0:
 		return fmt.Errorf("bench: scenario %s: SlowDelay is %v, negative", s.Name, s.SlowDelay)
+	case s.Clients < 0 || s.Clients > s.Workers:
+		return fmt.Errorf("bench: scenario %s: Clients is %d, want 0 to Workers (%d)", s.Name, s.Clients, s.Workers)
+	case s.Hold < 0 || s.Hold > 0 && s.Kind != Waiting:
+		return fmt.Errorf("bench: scenario %s: Hold is %v, want 0, or positive in a %s scenario", s.Name, s.Hold, Waiting)
 	}
 	return nil
 }

@@ -25,10 +25,24 @@ func (rep Report) Header() []string {
 		"values: medians over rounds (keys left, errors: worst round); ratio = ours/redsync",
 		"op = Lock+Unlock; contended: one TryLock (+Unlock if granted); keys left: lock keys on the nodes after the run",
 	}
+	if rep.hasKind(Waiting) {
+		lines = append(lines, "wait scenarios: p50, p99, p99.9 are the wait from Lock to grant, of the ops started in "+
+			"the window; rates count the ops ended in it")
+	}
 	if rep.InProcess {
 		lines = append(lines, notRepresentative)
 	}
 	return lines
+}
+
+// hasKind reports whether a scenario of kind k ran.
+func (rep Report) hasKind(k Kind) bool {
+	for _, sr := range rep.Scenarios {
+		if sr.Skipped == "" && sr.Scenario.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 func (rep Report) describeNodes() string {
