@@ -25,7 +25,10 @@
 // allocations count per op with the measured ones. The workers of a scenario are separate
 // clients, as separate processes would be (a Locker each; a redsync with go-redis clients of its
 // own each), or share one (Scenario.Clients): the waiters of one Locker take turns, those of
-// separate Lockers all wake at a release.
+// separate Lockers all wake at a release. A scenario with Polling also runs ours with
+// quorum.Options.DisableNotify ("ours (polling)") as a third library in every round, and
+// reports ours over it ("ours/polling"): waiting by notification against waiting by polling,
+// in the same run.
 //
 // Both libraries run with their default options: ours with quorum.Dial defaults, redsync with
 // its NewMutex defaults over goredis/v9 pools whose clients are made by redis.ParseURL of the same

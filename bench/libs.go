@@ -18,6 +18,8 @@ import (
 const (
 	Ours    = "ours"
 	Redsync = "redsync"
+	// OursPolling is ours with quorum.Options.DisableNotify: Acquire waits by polling alone.
+	OursPolling = "ours (polling)"
 )
 
 // client is one library's lock client over one set of nodes, for one run.
@@ -33,11 +35,11 @@ type client interface {
 	close() error
 }
 
-// oursClient is a quorum.Locker with its default options.
+// oursClient is a quorum.Locker with its default options, or with DisableNotify.
 type oursClient struct{ l *quorum.Locker }
 
-func openOurs(ctx context.Context, urls []string, prefix string) (*oursClient, error) {
-	l, err := quorum.Dial(ctx, urls, quorum.Options{KeyPrefix: prefix})
+func openOurs(ctx context.Context, urls []string, prefix string, polling bool) (*oursClient, error) {
+	l, err := quorum.Dial(ctx, urls, quorum.Options{KeyPrefix: prefix, DisableNotify: polling})
 	if err != nil {
 		return nil, fmt.Errorf("bench: dial ours: %w", err)
 	}

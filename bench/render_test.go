@@ -122,3 +122,47 @@ func TestReportJSONRoundTrip(t *testing.T) {
 		t.Errorf("JSON round trip lost data: %s", data)
 	}
 }
+
+func TestWriteTableShowsOursPollingBesideOurs(t *testing.T) {
+	rep := sampleReport()
+	wait, err := bench.Select(bench.DefaultScenarios(5), "contended-16-wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := func(lib string, p99 time.Duration) bench.Summary {
+		m := bench.Result{Library: lib, Ops: 100, Grants: 100, OpsPerSec: 100, GrantsPerSec: 100, P50: p99 / 4, P99: p99}
+		return bench.Summary{Median: m, Rounds: []bench.Result{m}}
+	}
+	polling := r(bench.OursPolling, 800*time.Millisecond)
+	polling.Median.FirstError = "polling broke"
+	rep.Scenarios = append(rep.Scenarios, bench.ScenarioReport{Scenario: wait[0], PeerLabel: bench.Redsync,
+		Ours: r(bench.Ours, 200*time.Millisecond), Peer: r(bench.Redsync, time.Second), Polling: &polling})
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"wait scenarios: p50, p99, p99.9 are the wait from Lock to grant",
+		"ours (polling)", "first error, contended-16-wait ours (polling): polling broke"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	// The p99 of ours over ours polling: 200ms / 800ms.
+	var ratioRow string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "ours/polling") {
+			ratioRow = l
+		}
+	}
+	if !strings.Contains(ratioRow, "0.25x") {
+		t.Errorf("ours/polling row %q lacks the p99 ratio 0.25x:\n%s", ratioRow, out)
+	}
+	b.Reset()
+	if err := sampleReport().WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); strings.Contains(out, "ours (polling)") || strings.Contains(out, "wait scenarios") {
+		t.Errorf("a report without wait scenarios shows or explains ours polling:\n%s", out)
+	}
+}

@@ -35,6 +35,12 @@ type ScenarioReport struct {
 	Peer      Summary `json:"peer"`
 	// Ratios are ours/peer for every metric both libraries have a value for.
 	Ratios []Ratio `json:"ratios"`
+	// Polling is ours waiting by polling alone (OursPolling), for a scenario with Polling;
+	// nil otherwise.
+	Polling *Summary `json:"polling,omitempty"`
+	// PollingRatios are ours/Polling: waiting by notification over waiting by polling, in the
+	// same run.
+	PollingRatios []Ratio `json:"polling_ratios,omitempty"`
 }
 
 // Summary aggregates the rounds of one library in one scenario.

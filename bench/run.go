@@ -64,7 +64,7 @@ func (r *runner) scenarios(ctx context.Context, rep *Report) error {
 	total := 0
 	for _, sc := range r.cfg.Scenarios {
 		if r.skip(sc) == "" {
-			total += 2 * r.cfg.Rounds
+			total += len(libraries(sc)) * r.cfg.Rounds
 		}
 	}
 	done := 0
@@ -94,7 +94,15 @@ func (r *runner) newReport(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
-// scenario runs one scenario: rounds × (ours, peer).
+// libraries returns the libraries sc runs, in the order they alternate within a round.
+func libraries(sc Scenario) []string {
+	if sc.Polling {
+		return []string{Ours, Redsync, OursPolling}
+	}
+	return []string{Ours, Redsync}
+}
+
+// scenario runs one scenario: rounds × (ours, peer[, ours polling]).
 func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, total int) (ScenarioReport, error) {
 	sr := ScenarioReport{Scenario: sc, PeerLabel: Redsync, Skipped: r.skip(sc)}
 	if sc.PeerFailFast {
@@ -103,24 +111,25 @@ func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, to
 	if sr.Skipped != "" {
 		return sr, nil
 	}
-	var ours, peer []Result
+	results := map[string][]Result{}
 	for round := 1; round <= r.cfg.Rounds; round++ {
-		for _, lib := range []string{Ours, Redsync} {
+		for _, lib := range libraries(sc) {
 			r.progress(Progress{Done: *done, Total: total, Scenario: sc.Name, Library: lib, Round: round})
 			res, err := r.runOnce(ctx, i, sc, lib, round)
 			if err != nil {
 				return sr, fmt.Errorf("bench: scenario %s, %s, round %d: %w", sc.Name, lib, round, err)
 			}
 			*done++
-			if lib == Ours {
-				ours = append(ours, res)
-			} else {
-				peer = append(peer, res)
-			}
+			results[lib] = append(results[lib], res)
 		}
 	}
-	sr.Ours, sr.Peer = summarize(ours), summarize(peer)
+	sr.Ours, sr.Peer = summarize(results[Ours]), summarize(results[Redsync])
 	sr.Ratios = ratios(sc.Kind, sr.Ours.Median, sr.Peer.Median)
+	if sc.Polling {
+		p := summarize(results[OursPolling])
+		sr.Polling = &p
+		sr.PollingRatios = ratios(sc.Kind, sr.Ours.Median, p.Median)
+	}
 	return sr, nil
 }
 
@@ -166,9 +175,12 @@ func (r *runner) bootstrap(ctx context.Context) error {
 	return r.admin.drop(ctx, r.pattern(Ours, r.runID+".bootstrap"))
 }
 
+// isOurs reports whether lib is quorumlock, waiting by notification or by polling.
+func isOurs(lib string) bool { return lib == Ours || lib == OursPolling }
+
 // prefix returns the key prefix of lib.
 func (r *runner) prefix(lib string) string {
-	if lib == Ours {
+	if isOurs(lib) {
 		return r.cfg.KeyPrefix + "q:"
 	}
 	return r.cfg.KeyPrefix + "rs:"
@@ -176,7 +188,7 @@ func (r *runner) prefix(lib string) string {
 
 // pattern matches every key lib writes for lock names that start with base.
 func (r *runner) pattern(lib, base string) string {
-	if lib == Ours {
+	if isOurs(lib) {
 		return r.prefix(Ours) + "{" + base + "*"
 	}
 	return r.prefix(Redsync) + base + "*"
@@ -244,7 +256,12 @@ func moduleVersion(path string) string {
 	return "(unknown version)"
 }
 
-// tag returns the part of the lock names unique to one run of scenario i.
-func (r *runner) tag(i, round int) string {
-	return r.runID + ".s" + strconv.Itoa(i) + ".r" + strconv.Itoa(round)
+// tag returns the part of the lock names unique to one run of scenario i. The two runs of ours
+// differ in it, so that keys one of them left are never counted as the other's.
+func (r *runner) tag(i, round int, lib string) string {
+	t := r.runID + ".s" + strconv.Itoa(i) + ".r" + strconv.Itoa(round)
+	if lib == OursPolling {
+		t += ".p"
+	}
+	return t
 }

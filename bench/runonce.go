@@ -19,9 +19,9 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 	if err != nil {
 		return Result{}, err
 	}
-	tag := r.tag(i, round)
+	tag := r.tag(i, round, lib)
 	w := workload{sc: sc, cs: cs, base: tag}
-	if lib != Ours {
+	if !isOurs(lib) {
 		w.base = r.prefix(lib) + tag // redsync uses the name as the key
 	}
 	win, before, after, err := r.measure(ctx, w, topo.live)
@@ -32,7 +32,7 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 		return Result{}, err
 	}
 	isLock := func(string) bool { return true } // redsync writes nothing but lock keys
-	if lib == Ours {
+	if isOurs(lib) {
 		isLock = func(k string) bool { return isLockKey(r.prefix(Ours), k) }
 	}
 	left, err := r.admin.count(ctx, r.pattern(lib, tag), isLock)
@@ -51,8 +51,8 @@ func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []strin
 	for range sc.clients() {
 		var c client
 		var err error
-		if lib == Ours {
-			c, err = openOurs(ctx, urls, r.prefix(lib))
+		if isOurs(lib) {
+			c, err = openOurs(ctx, urls, r.prefix(lib), lib == OursPolling)
 		} else {
 			c, err = openRedsync(urls, sc.PeerFailFast)
 		}

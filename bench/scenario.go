@@ -59,6 +59,9 @@ type Scenario struct {
 	// Hold is how long a Waiting op holds the lock before it releases it. Zero: it releases
 	// at once.
 	Hold time.Duration `json:"hold,omitempty"`
+	// Polling also runs ours with quorum.Options.DisableNotify (waiting by polling alone), as a
+	// third library alternating with the other two, reported beside ours.
+	Polling bool `json:"polling,omitempty"`
 }
 
 // DefaultSlowDelay is the one-way delay of the slow node in the default scenarios.
@@ -84,10 +87,10 @@ func DefaultScenarios(n int) []Scenario {
 		{Name: "contended-16", Description: "16 goroutines, TryLock (+Unlock if granted) on one name",
 			Kind: Contended, Workers: 16, Nodes: n},
 		{Name: "contended-16-wait", Description: "16 clients (16 Lockers; 16 redsyncs, defaults: 32 tries), " +
-			"each Lock (waiting), hold " + DefaultWaitHold.String() + ", Unlock on one name",
-			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold},
+			"each Lock (waiting), hold " + DefaultWaitHold.String() + ", Unlock on one name; ours also polling (DisableNotify)",
+			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold, Polling: true},
 		{Name: "contended-16-wait-shared", Description: "as contended-16-wait, 16 goroutines sharing one client",
-			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold},
+			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold, Polling: true},
 		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
 			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
 		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",

@@ -29,7 +29,7 @@ type panel struct {
 
 // WriteSVG writes a self-contained SVG chart: p50 latency and throughput per scenario, ours
 // beside redsync, on logarithmic axes (the scenarios span several orders of magnitude). Skipped
-// scenarios are left out.
+// scenarios are left out, and so is ours polling, which only the table shows.
 func (rep Report) WriteSVG(w io.Writer) error {
 	var ran []ScenarioReport
 	for _, sr := range rep.Scenarios {

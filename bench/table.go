@@ -27,7 +27,7 @@ func (rep Report) Header() []string {
 	}
 	if rep.hasKind(Waiting) {
 		lines = append(lines, "wait scenarios: p50, p99, p99.9 are the wait from Lock to grant, of the ops started in "+
-			"the window; rates count the ops ended in it")
+			"the window; rates count the ops ended in it; ours/polling = ours over ours with DisableNotify, same run")
 	}
 	if rep.InProcess {
 		lines = append(lines, notRepresentative)
@@ -70,7 +70,8 @@ func maxOpsNote(n int64) string {
 }
 
 // rows returns the table: a header row, a row saying which direction is better, then per
-// scenario one row per library and one of ratios.
+// scenario one row per library and one of ratios; a scenario with Polling adds ours polling and
+// the ratios ours/polling.
 func (rep Report) rows() [][]string {
 	metrics := Metrics()
 	head := []string{"scenario", "N", "library"}
@@ -86,15 +87,25 @@ func (rep Report) rows() [][]string {
 			out = append(out, pad([]string{sr.Scenario.Name, n, "skipped: " + sr.Skipped}, len(head)))
 			continue
 		}
+		k := sr.Scenario.Kind
 		ours := []string{sr.Scenario.Name, n, Ours}
 		peer := []string{"", "", sr.PeerLabel}
 		ratio := []string{"", "", "ours/redsync"}
 		for _, m := range metrics {
-			ours = append(ours, cell(m, sr.Scenario.Kind, sr.Ours.Median))
-			peer = append(peer, cell(m, sr.Scenario.Kind, sr.Peer.Median))
-			ratio = append(ratio, ratioCell(m, sr))
+			ours = append(ours, cell(m, k, sr.Ours.Median))
+			peer = append(peer, cell(m, k, sr.Peer.Median))
+			ratio = append(ratio, ratioCell(m, k, sr.Ours.Median, sr.Peer.Median))
 		}
 		out = append(out, ours, peer, ratio)
+		if sr.Polling != nil {
+			polling := []string{"", "", OursPolling}
+			ratio := []string{"", "", "ours/polling"}
+			for _, m := range metrics {
+				polling = append(polling, cell(m, k, sr.Polling.Median))
+				ratio = append(ratio, ratioCell(m, k, sr.Ours.Median, sr.Polling.Median))
+			}
+			out = append(out, polling, ratio)
+		}
 	}
 	return out
 }
@@ -107,8 +118,8 @@ func cell(m Metric, k Kind, r Result) string {
 	return m.Format(v)
 }
 
-func ratioCell(m Metric, sr ScenarioReport) string {
-	if v, ok := ratio(m, sr.Scenario.Kind, sr.Ours.Median, sr.Peer.Median); ok {
+func ratioCell(m Metric, k Kind, ours, other Result) string {
+	if v, ok := ratio(m, k, ours, other); ok {
 		return formatRatio(v)
 	}
 	return "-"
@@ -128,7 +139,11 @@ func (rep Report) footer() []string {
 		lines = append(lines, fmt.Sprintf("  %s: %s", sr.Scenario.Name, sr.Scenario.Description))
 	}
 	for _, sr := range rep.Scenarios {
-		for _, s := range []Summary{sr.Ours, sr.Peer} {
+		summaries := []Summary{sr.Ours, sr.Peer}
+		if sr.Polling != nil {
+			summaries = append(summaries, *sr.Polling)
+		}
+		for _, s := range summaries {
 			if s.Median.FirstError != "" {
 				lines = append(lines, fmt.Sprintf("first error, %s %s: %s",
 					sr.Scenario.Name, s.Median.Library, s.Median.FirstError))
