@@ -34,7 +34,7 @@ var families = []family{
 	{"rollback", 15, buildRollback},   // a node restarts from an older snapshot (marker-blind)
 	{"freeze", 5, buildFreeze},        // clients pause mid-round while a node is forgetful
 	{"late-heal", 10, buildLateHeal},  // a heal round whose amnesic answer comes late (late-reply), scripted
-	{"notify", 15, buildNotify},       // waiters that only a release announcement wakes in time (notify-race)
+	{"notify", 15, buildNotify},       // waiters that only a release announcement wakes in time
 }
 
 var cuts = []string{CutBoth, CutRequests, CutReplies}

@@ -44,11 +44,8 @@ func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption
 		return nil, werr
 	}
 	defer w.Close()
-	if l.mutant(mutants.NotifyRace) {
-		// Waits for an announcement without trying again first: a release between the first
-		// attempt and the subscription is never announced to it.
-		return l.retry(ctx, name, w.C(), blocked, err, opts)
-	}
+	// Try again at once: a release between the first attempt and the subscription was not
+	// announced to us.
 	return l.retry(ctx, name, w.C(), false, nil, opts)
 }
 

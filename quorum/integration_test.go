@@ -54,6 +54,8 @@ type itCluster struct {
 	net     faultnet.Network
 	faults  []*faultnet.Node
 	clients int
+
+	urlOverride []string // the URLs Lockers dial, if not the servers' own (a user and password)
 }
 
 // itStart starts one server per config; t.Cleanup kills them and closes the clients.
@@ -87,6 +89,9 @@ func itStartN(t *testing.T, n int, cfg redisproc.Config) *itCluster {
 }
 
 func (c *itCluster) urls() []string {
+	if c.urlOverride != nil {
+		return c.urlOverride
+	}
 	urls := make([]string, len(c.servers))
 	for i, s := range c.servers {
 		urls[i] = s.URL()

@@ -192,3 +192,37 @@ func TestAcquireWithANodeDownStillWakes(t *testing.T) {
 		t.Fatalf("waiter after the release: %v", err)
 	}
 }
+
+// releaseOnFirstRefusal is an Observer that releases a lease (of another Locker) the first time
+// its Locker's attempt is refused: the release lands after the waiter's first attempt and
+// before its subscription, the window a subscribe-after-attempt design loses.
+type releaseOnFirstRefusal struct {
+	once  sync.Once
+	lease func() *quorum.Lease
+}
+
+func (o *releaseOnFirstRefusal) Observe(ev quorum.Event) {
+	if ev.Kind == quorum.EventAcquire && errors.Is(ev.Err, quorum.ErrNotAcquired) {
+		o.once.Do(func() { _ = o.lease().Release(context.Background()) })
+	}
+}
+
+// TestReleaseBeforeSubscriptionIsNotMissed: the holder releases after the waiter's first attempt
+// was refused and before the waiter subscribed, so no announcement ever reaches the waiter; its
+// fallback poll is an hour away. Acquire tries again once subscribed, and is granted.
+func TestReleaseBeforeSubscriptionIsNotMissed(t *testing.T) {
+	c, holder := newLocker(t, 3, quorum.Options{})
+	held := mustAcquire(t, holder, "job")
+	obs := &releaseOnFirstRefusal{lease: func() *quorum.Lease { return held }}
+	waiter := c.Locker(t, noPolling(patient(quorum.Options{Observer: obs})))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	le, err := waiter.Acquire(ctx, "job")
+	if err != nil {
+		t.Fatalf("Acquire after a release between its first attempt and its subscription: %v", err)
+	}
+	if le.Token() <= held.Token() {
+		t.Fatalf("token %d, not above the released lease's %d", le.Token(), held.Token())
+	}
+	_ = le.Release(ctx)
+}

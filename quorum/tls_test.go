@@ -48,8 +48,10 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 func TestDialOverTLSWithACLUser(t *testing.T) {
 	cert, pool := selfSigned(t)
 	var urls []string
+	var servers []*miniredis.Miniredis
 	for range 3 {
 		s := miniredis.NewMiniRedis()
+		servers = append(servers, s)
 		s.RequireUserAuth("app", "s3cret")
 		if err := s.StartTLS(&tls.Config{Certificates: []tls.Certificate{cert}}); err != nil {
 			t.Fatal(err)
@@ -71,8 +73,24 @@ func TestDialOverTLSWithACLUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A waiter's pub/sub connections authenticate and verify the server as the lock's do.
+	waiter, err := quorum.Dial(ctx, urls, noPolling(quorum.Options{TLSConfig: &tls.Config{RootCAs: pool}, NodeTimeout: 200 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close()
+	got := waitInBackground(waiter, "job")
+	ch := quorum.DefaultKeyPrefix + "{job}:released"
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if servers[0].PubSubNumSub(ch)[ch] > 0 {
+			break
+		}
+	}
 	if err := le.Release(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiter over TLS after the release: %v", err)
 	}
 
 	_, err = quorum.Dial(ctx, urls, quorum.Options{NodeTimeout: 200 * time.Millisecond}) // system roots: untrusted

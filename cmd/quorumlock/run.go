@@ -32,11 +32,20 @@ const runHelp = `usage: quorumlock run [flags] NAME [flags] -- COMMAND [ARGS...]
 Takes the lock NAME on the nodes, runs COMMAND while holding it (the lease is extended in the
 background), and releases the lock when COMMAND exits. COMMAND's environment gets:
 
-  QUORUMLOCK_NAME         the lock's name
+  QUORUMLOCK_NAME         the name of the lock held: NAME, or NAME/permit/SLOT with --permits
   QUORUMLOCK_TOKEN        the grant's fencing token, a decimal integer greater than every earlier
                           grant's: pass it to the store you write to and let the store refuse
                           older ones, since no lock can stop a holder that paused past its lease
   QUORUMLOCK_VALID_UNTIL  the end of the lease's first validity, RFC 3339 UTC with milliseconds
+  QUORUMLOCK_SLOT         the permit's slot, 0 to N-1 (0 without --permits)
+  QUORUMLOCK_PERMITS      N, the number of permits (--permits)
+
+With --permits N above 1, NAME is a semaphore of N permits: COMMAND runs under one of them,
+so at most N commands run at once across every run of NAME with --permits N (give every one
+the same N). Each permit is the lock NAME/permit/SLOT, and QUORUMLOCK_NAME names it: the
+token is that lock's, greater than every earlier token of the same slot and unrelated to the
+other slots', so fence per QUORUMLOCK_NAME. With --permits 1, the default, NAME is the lock
+itself, as without the flag.
 
 COMMAND runs in a process group of its own, so it cannot read from a terminal. SIGINT and
 SIGTERM sent to quorumlock are forwarded to that group, and quorumlock waits for COMMAND. If the
@@ -63,7 +72,8 @@ exit codes:
   0      COMMAND exited 0
   1      COMMAND exited non-zero or was killed by a signal (without --child-exit-code)
   2      usage or configuration error
-  3      the lock is held by someone else: not acquired within --wait (at once with --wait 0)
+  3      the lock (with --permits, every permit) is held by someone else: not acquired within
+         --wait (at once with --wait 0)
   4      nodes unavailable: fewer than a majority answered (when connecting, or the last attempt),
          or the deployment needs quorumlock heal (at once, whatever --wait)
   5      the lease was lost while COMMAND ran: COMMAND was terminated
@@ -88,6 +98,7 @@ type runConfig struct {
 	command       []string
 	wait, grace   time.Duration
 	childExitCode bool
+	permits       int // N of --permits; 1 takes the lock NAME itself
 	metricsAddr   string
 	logLevel      slog.Level
 	cfg           configFlags
@@ -100,6 +111,7 @@ func parseRun(args []string, out io.Writer) (runConfig, error) {
 		fs.DurationVar(&rc.wait, "wait", 0, "how long to wait for the lock, a `duration`; 0 tries once")
 		fs.DurationVar(&rc.grace, "grace", 5*time.Second, "after SIGTERM to a command whose lease was lost, wait this long before SIGKILL")
 		fs.BoolVar(&rc.childExitCode, "child-exit-code", false, "exit with COMMAND's exit code (128+N if signal N killed it)")
+		fs.IntVar(&rc.permits, "permits", 1, "run under one of `N` permits of the semaphore NAME: at most N at once")
 		fs.StringVar(&rc.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics while running")
 		fs.TextVar(&rc.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
 	})
@@ -136,6 +148,8 @@ func parseRun(args []string, out io.Writer) (runConfig, error) {
 		return rc, fmt.Errorf("--wait %v: want 0 or more", rc.wait)
 	case rc.grace < 0:
 		return rc, fmt.Errorf("--grace %v: want 0 or more", rc.grace)
+	case rc.permits < 1:
+		return rc, fmt.Errorf("--permits %d: want 1 or more", rc.permits)
 	}
 	return rc, nil
 }
@@ -237,7 +251,7 @@ func (rc runConfig) acquire(nodes []string, opts quorum.Options, sigs <-chan os.
 	if err != nil {
 		return l, nil, err
 	}
-	log.Info("acquired", "name", rc.name, "token", le.Token(), "valid_until", validUntil(le))
+	log.Info("acquired", append([]any{"name", rc.name, "token", le.Token(), "valid_until", validUntil(le)}, rc.permitAttrs(le)...)...)
 	return l, le, nil
 }
 
@@ -260,6 +274,10 @@ func (rc runConfig) dialAndTake(ctx context.Context, nodes []string, opts quorum
 	l, err := quorum.Dial(ctx, nodes, opts)
 	if err != nil {
 		return nil, nil, err
+	}
+	if rc.permits > 1 {
+		le, err := rc.takePermit(ctx, l)
+		return l, le, err
 	}
 	var le *quorum.Lease
 	if rc.wait == 0 {
@@ -311,7 +329,7 @@ func healAdvice(l *quorum.Locker) []any {
 // command has exited, and returns the exit code.
 func (rc runConfig) supervise(le *quorum.Lease, sigs <-chan os.Signal, stdout, stderr io.Writer, log *slog.Logger) int {
 	le.AutoExtend()
-	c, err := startChild(rc.command, childEnv(le), stdout, stderr)
+	c, err := startChild(rc.command, append(childEnv(le), rc.permitEnv(le)...), stdout, stderr)
 	if err != nil {
 		log.Error("command could not be started", "command", rc.command[0], "err", err)
 		release(le, log)

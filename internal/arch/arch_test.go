@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"fencing/redisguard": {"fencing"},
 	"fencing/sqlguard":   {"fencing"},
 	"internal/faultnet":  {},
+	"semaphore":          {"clock", "fencing", "quorum", "internal/redispipe", "internal/mutants"},
 }
 
 func TestImportDirection(t *testing.T) {

@@ -25,7 +25,6 @@ const (
 	AutoBootstrap  Mutant = "auto-bootstrap"   // a round in which every node is amnesic bootstraps them all
 	MarkerBlind    Mutant = "marker-blind"     // the marker does not notice a restart (node script)
 	DoNoDefer      Mutant = "do-no-defer"      // Do releases only if fn returns: a panic keeps the lock
-	NotifyRace     Mutant = "notify-race"      // Acquire subscribes after its attempt and waits without retrying
 
 	// The coordination primitives' mutants, enabled on the Locker they are built on.
 	SemaphoreMajority Mutant = "semaphore-majority"    // a permit counted on a plain majority of per-node counts
@@ -35,8 +34,7 @@ const (
 
 // All lists every mutant, in a fixed order.
 var All = []Mutant{NoDrift, WaitAll, NoCleanup, SkipHeal, IncrToken, ExtendRecreate, BlindRelease,
-	LateReply, AutoBootstrap, MarkerBlind, DoNoDefer, NotifyRace, SemaphoreMajority, ObserveNoVacancy,
-	LeaderEarlyEnd}
+	LateReply, AutoBootstrap, MarkerBlind, DoNoDefer, SemaphoreMajority, ObserveNoVacancy, LeaderEarlyEnd}
 
 // Enable makes a *quorum.Locker break rule m from now on, on its nodes too for the node-script
 // mutants. It is nil unless the build has the tag quorumlock_mutants.

@@ -16,7 +16,8 @@ end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
   if ARGV[5] == '1' then
-    redis.call('PUBLISH', KEYS[1] .. ':released', '')
+    -- pcall: a user whose ACL forbids the channel still releases; waiters then poll.
+    redis.pcall('PUBLISH', KEYS[1] .. ':released', '')
   end
   return 1
 end
