@@ -64,51 +64,6 @@ type Scenario struct {
 	Polling bool `json:"polling,omitempty"`
 }
 
-// DefaultSlowDelay is the one-way delay of the slow node in the default scenarios.
-const DefaultSlowDelay = 5 * time.Millisecond
-
-// DefaultWaitHold is how long the waiting scenarios hold the lock: a short critical section,
-// so that the lock is held while the others wait, which is what waiting by notification is for.
-const DefaultWaitHold = time.Millisecond
-
-// DefaultScenarios returns the standard scenarios for a cluster of n nodes: uncontended,
-// parallel-16, parallel-64, contended-16, contended-16-wait, contended-16-wait-shared,
-// slow-node, slow-node-failfast, node-down, and the uncontended case on 1, 3, 5 and 7 nodes
-// ("nodes-K"), leaving out K = n, which is uncontended.
-func DefaultScenarios(n int) []Scenario {
-	slow := "node 0 behind a proxy adding " + DefaultSlowDelay.String() + " each way"
-	all := []Scenario{
-		{Name: "uncontended", Description: "1 goroutine, Lock+Unlock on new names",
-			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n},
-		{Name: "parallel-16", Description: "16 goroutines, each Lock+Unlock on a name of its own",
-			Kind: Pairs, Naming: OwnName, Workers: 16, Nodes: n},
-		{Name: "parallel-64", Description: "64 goroutines, each Lock+Unlock on a name of its own",
-			Kind: Pairs, Naming: OwnName, Workers: 64, Nodes: n},
-		{Name: "contended-16", Description: "16 goroutines, TryLock (+Unlock if granted) on one name",
-			Kind: Contended, Workers: 16, Nodes: n},
-		{Name: "contended-16-wait", Description: "16 clients (16 Lockers; 16 redsyncs, defaults: 32 tries), " +
-			"each Lock (waiting), hold " + DefaultWaitHold.String() + ", Unlock on one name; ours also polling (DisableNotify)",
-			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold, Polling: true},
-		{Name: "contended-16-wait-shared", Description: "as contended-16-wait, 16 goroutines sharing one client",
-			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold, Polling: true},
-		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
-			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
-		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",
-			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay, PeerFailFast: true},
-		{Name: "node-down", Description: "as uncontended, the last node is a closed port",
-			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, DownNode: true},
-	}
-	for _, k := range []int{1, 3, 5, 7} {
-		if k == n {
-			continue
-		}
-		all = append(all, Scenario{Name: "nodes-" + strconv.Itoa(k),
-			Description: "as uncontended, on " + strconv.Itoa(k) + " nodes",
-			Kind:        Pairs, Naming: NewNames, Workers: 1, Nodes: k})
-	}
-	return all
-}
-
 // Select returns the scenarios of all named in names (a comma-separated list), in the order of
 // all; an empty list selects all. It fails naming every unknown scenario.
 func Select(all []Scenario, names string) ([]Scenario, error) {
