@@ -12,6 +12,14 @@ const DefaultSlowDelay = 5 * time.Millisecond
 // so that the lock is held while the others wait, which is what waiting by notification is for.
 const DefaultWaitHold = time.Millisecond
 
+// waitTargets are the goals of the contended waiting scenarios: ours waiting in Acquire grants
+// at least three times as often as redsync's Lock, and waiting by notification at most halves
+// the p99 wait of our own polling.
+var waitTargets = []Target{
+	{Metric: "grants_per_sec", Against: Redsync, Ratio: 3},
+	{Metric: "p99", Against: OursPolling, Ratio: 0.5},
+}
+
 // DefaultScenarios returns the standard scenarios for a cluster of n nodes: uncontended,
 // parallel-16, parallel-64, contended-16, contended-16-wait, contended-16-wait-shared,
 // slow-node, slow-node-failfast, node-down, and the uncontended case on 1, 3, 5 and 7 nodes
@@ -29,9 +37,9 @@ func DefaultScenarios(n int) []Scenario {
 			Kind: Contended, Workers: 16, Nodes: n},
 		{Name: "contended-16-wait", Description: "16 clients (16 Lockers; 16 redsyncs, defaults: 32 tries), " +
 			"each Lock (waiting), hold " + DefaultWaitHold.String() + ", Unlock on one name; ours also polling (DisableNotify)",
-			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold, Polling: true},
+			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold, Polling: true, Targets: waitTargets},
 		{Name: "contended-16-wait-shared", Description: "as contended-16-wait, 16 goroutines sharing one client",
-			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold, Polling: true},
+			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold, Polling: true, Targets: waitTargets},
 		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
 			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
 		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",

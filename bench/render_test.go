@@ -166,3 +166,34 @@ func TestWriteTableShowsOursPollingBesideOurs(t *testing.T) {
 		t.Errorf("a report without wait scenarios shows or explains ours polling:\n%s", out)
 	}
 }
+
+func TestWriteTableShowsTargetsWithTheRatiosMeasured(t *testing.T) {
+	wait, err := bench.Select(bench.DefaultScenarios(5), "contended-16-wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := sampleReport()
+	rep.Scenarios = append(rep.Scenarios, bench.ScenarioReport{Scenario: wait[0], PeerLabel: bench.Redsync,
+		Targets: []bench.TargetResult{
+			{Target: bench.Target{Metric: "grants_per_sec", Against: bench.Redsync, Ratio: 3}, Measured: 1.5, Known: true},
+			{Target: bench.Target{Metric: "p99", Against: bench.OursPolling, Ratio: 0.5}, Measured: 0.25, Known: true, Met: true}}})
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"targets (ratio of medians, this run):",
+		"  contended-16-wait: grants/s ours/redsync 1.50x, target >= 3.00x: NOT MET",
+		"  contended-16-wait: p99 ours/polling 0.25x, target <= 0.50x: met"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	b.Reset()
+	if err := sampleReport().WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "targets") {
+		t.Errorf("a report without targets shows a targets section:\n%s", b.String())
+	}
+}

@@ -41,6 +41,8 @@ type ScenarioReport struct {
 	// PollingRatios are ours/Polling: waiting by notification over waiting by polling, in the
 	// same run.
 	PollingRatios []Ratio `json:"polling_ratios,omitempty"`
+	// Targets are the scenario's targets, each with the ratio this run measured.
+	Targets []TargetResult `json:"targets,omitempty"`
 }
 
 // Summary aggregates the rounds of one library in one scenario.

@@ -130,6 +130,7 @@ func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, to
 		sr.Polling = &p
 		sr.PollingRatios = ratios(sc.Kind, sr.Ours.Median, p.Median)
 	}
+	sr.Targets = sr.evaluate()
 	return sr, nil
 }
 

@@ -62,6 +62,9 @@ type Scenario struct {
 	// Polling also runs ours with quorum.Options.DisableNotify (waiting by polling alone), as a
 	// third library alternating with the other two, reported beside ours.
 	Polling bool `json:"polling,omitempty"`
+	// Targets are goals for ratios of the scenario, which the report shows beside the ratios
+	// measured, met or not.
+	Targets []Target `json:"targets,omitempty"`
 }
 
 // Select returns the scenarios of all named in names (a comma-separated list), in the order of
@@ -139,6 +142,11 @@ func (s Scenario) validate() error {
 		return fmt.Errorf("bench: scenario %s: Clients is %d, want 0 to Workers (%d)", s.Name, s.Clients, s.Workers)
 	case s.Hold < 0 || s.Hold > 0 && s.Kind != Waiting:
 		return fmt.Errorf("bench: scenario %s: Hold is %v, want 0, or positive in a %s scenario", s.Name, s.Hold, Waiting)
+	}
+	for _, t := range s.Targets {
+		if err := t.validate(s); err != nil {
+			return fmt.Errorf("bench: scenario %s: %w", s.Name, err)
+		}
 	}
 	return nil
 }

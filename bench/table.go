@@ -132,12 +132,28 @@ func pad(row []string, n int) []string {
 	return row
 }
 
-// footer returns the scenario descriptions and the first error of every run that had errors.
+// targetLines returns a line per target of the scenarios that ran, with the ratio measured.
+func (rep Report) targetLines() []string {
+	var lines []string
+	for _, sr := range rep.Scenarios {
+		for _, tr := range sr.Targets {
+			if len(lines) == 0 {
+				lines = append(lines, "targets (ratio of medians, this run):")
+			}
+			lines = append(lines, fmt.Sprintf("  %s: %s", sr.Scenario.Name, tr.describe()))
+		}
+	}
+	return lines
+}
+
+// footer returns the scenario descriptions, the targets with the ratios measured, and the
+// first error of every run that had errors.
 func (rep Report) footer() []string {
 	lines := []string{"scenarios:"}
 	for _, sr := range rep.Scenarios {
 		lines = append(lines, fmt.Sprintf("  %s: %s", sr.Scenario.Name, sr.Scenario.Description))
 	}
+	lines = append(lines, rep.targetLines()...)
 	for _, sr := range rep.Scenarios {
 		summaries := []Summary{sr.Ours, sr.Peer}
 		if sr.Polling != nil {
