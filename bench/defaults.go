@@ -12,6 +12,9 @@ const DefaultSlowDelay = 5 * time.Millisecond
 // so that the lock is held while the others wait, which is what waiting by notification is for.
 const DefaultWaitHold = time.Millisecond
 
+// DefaultPermits is the number of permits of the semaphore scenario.
+const DefaultPermits = 4
+
 // waitTargets are the goals of the contended waiting scenarios: ours waiting in Acquire grants
 // at least three times as often as redsync's Lock, and waiting by notification at most halves
 // the p99 wait of our own polling.
@@ -22,8 +25,8 @@ var waitTargets = []Target{
 
 // DefaultScenarios returns the standard scenarios for a cluster of n nodes: uncontended,
 // parallel-16, parallel-64, contended-16, contended-16-wait, contended-16-wait-shared,
-// slow-node, slow-node-failfast, node-down, and the uncontended case on 1, 3, 5 and 7 nodes
-// ("nodes-K"), leaving out K = n, which is uncontended.
+// semaphore-16-wait, slow-node, slow-node-failfast, node-down, and the uncontended case on 1,
+// 3, 5 and 7 nodes ("nodes-K"), leaving out K = n, which is uncontended.
 func DefaultScenarios(n int) []Scenario {
 	slow := "node 0 behind a proxy adding " + DefaultSlowDelay.String() + " each way"
 	all := []Scenario{
@@ -40,6 +43,10 @@ func DefaultScenarios(n int) []Scenario {
 			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold, Polling: true, Targets: waitTargets},
 		{Name: "contended-16-wait-shared", Description: "as contended-16-wait, 16 goroutines sharing one client",
 			Kind: Waiting, Workers: 16, Clients: 1, Nodes: n, Hold: DefaultWaitHold, Polling: true, Targets: waitTargets},
+		{Name: "semaphore-16-wait", Description: "16 clients (16 Lockers), each Acquire (waiting) one of " +
+			strconv.Itoa(DefaultPermits) + " permits of one semaphore, hold " + DefaultWaitHold.String() + ", Release; " +
+			"ours alone (redsync has no semaphore), also polling",
+			Kind: Waiting, Workers: 16, Clients: 16, Nodes: n, Hold: DefaultWaitHold, Polling: true, Permits: DefaultPermits},
 		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
 			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
 		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",

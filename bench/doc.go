@@ -28,7 +28,8 @@
 // separate Lockers all wake at a release. A scenario with Polling also runs ours with
 // quorum.Options.DisableNotify ("ours (polling)") as a third library in every round, and
 // reports ours over it ("ours/polling"): waiting by notification against waiting by polling,
-// in the same run.
+// in the same run. A waiting scenario with Permits takes permits of a semaphore of ours
+// (package semaphore) instead of the lock, and runs ours alone: redsync has none.
 //
 // Both libraries run with their default options: ours with quorum.Dial defaults, redsync with
 // its NewMutex defaults over goredis/v9 pools whose clients are made by redis.ParseURL of the same

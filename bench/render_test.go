@@ -142,7 +142,7 @@ func TestWriteTableShowsOursPollingBesideOurs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"wait scenarios: p50, p99, p99.9 are the wait from Lock to grant",
+	for _, want := range []string{"wait scenarios: p50, p99, p99.9 are the wait from Lock (semaphore: Acquire) to grant",
 		"ours (polling)", "first error, contended-16-wait ours (polling): polling broke"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -195,5 +195,40 @@ func TestWriteTableShowsTargetsWithTheRatiosMeasured(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "targets") {
 		t.Errorf("a report without targets shows a targets section:\n%s", b.String())
+	}
+}
+
+func TestWriteTableAndSVGShowAScenarioOfOursAlone(t *testing.T) {
+	sem, err := bench.Select(bench.DefaultScenarios(5), "semaphore-16-wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := bench.Result{Library: bench.Ours, Ops: 5, Grants: 5, OpsPerSec: 9, GrantsPerSec: 9, P50: time.Millisecond}
+	rep := sampleReport()
+	rep.Scenarios = append(rep.Scenarios, bench.ScenarioReport{Scenario: sem[0],
+		Ours: bench.Summary{Median: m, Rounds: []bench.Result{m}}})
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	found := false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  semaphore-16-wait ") {
+			found = true
+			if i+1 < len(lines) && strings.Contains(lines[i+1], "redsync") {
+				t.Errorf("semaphore-16-wait, ours alone, is followed by a redsync row:\n%s", b.String())
+			}
+		}
+	}
+	if !found {
+		t.Errorf("table lacks a row of semaphore-16-wait:\n%s", b.String())
+	}
+	b.Reset()
+	if err := rep.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "semaphore-16-wait") {
+		t.Error("the SVG, ours beside redsync, shows a scenario that ran ours alone")
 	}
 }

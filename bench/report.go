@@ -29,7 +29,8 @@ type ScenarioReport struct {
 	Scenario Scenario `json:"scenario"`
 	// Skipped says why the scenario did not run; empty when it ran.
 	Skipped string `json:"skipped,omitempty"`
-	// PeerLabel names the peer as run: "redsync", or "redsync (FailFast)".
+	// PeerLabel names the peer as run: "redsync", or "redsync (FailFast)"; empty when ours ran
+	// alone (a semaphore), and Peer and Ratios are then empty too.
 	PeerLabel string  `json:"peer_label"`
 	Ours      Summary `json:"ours"`
 	Peer      Summary `json:"peer"`

@@ -94,19 +94,28 @@ func (r *runner) newReport(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
-// libraries returns the libraries sc runs, in the order they alternate within a round.
+// libraries returns the libraries sc runs, in the order they alternate within a round: ours
+// first.
 func libraries(sc Scenario) []string {
-	if sc.Polling {
-		return []string{Ours, Redsync, OursPolling}
+	libs := []string{Ours}
+	if sc.hasPeer() {
+		libs = append(libs, Redsync)
 	}
-	return []string{Ours, Redsync}
+	if sc.Polling {
+		libs = append(libs, OursPolling)
+	}
+	return libs
 }
 
 // scenario runs one scenario: rounds × (ours, peer[, ours polling]).
 func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, total int) (ScenarioReport, error) {
-	sr := ScenarioReport{Scenario: sc, PeerLabel: Redsync, Skipped: r.skip(sc)}
-	if sc.PeerFailFast {
+	sr := ScenarioReport{Scenario: sc, Skipped: r.skip(sc)}
+	switch {
+	case !sc.hasPeer():
+	case sc.PeerFailFast:
 		sr.PeerLabel = Redsync + " (FailFast)"
+	default:
+		sr.PeerLabel = Redsync
 	}
 	if sr.Skipped != "" {
 		return sr, nil
@@ -123,8 +132,11 @@ func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, to
 			results[lib] = append(results[lib], res)
 		}
 	}
-	sr.Ours, sr.Peer = summarize(results[Ours]), summarize(results[Redsync])
-	sr.Ratios = ratios(sc.Kind, sr.Ours.Median, sr.Peer.Median)
+	sr.Ours = summarize(results[Ours])
+	if sc.hasPeer() {
+		sr.Peer = summarize(results[Redsync])
+		sr.Ratios = ratios(sc.Kind, sr.Ours.Median, sr.Peer.Median)
+	}
 	if sc.Polling {
 		p := summarize(results[OursPolling])
 		sr.Polling = &p

@@ -48,29 +48,30 @@ func TestRunEveryScenarioInProcess(t *testing.T) {
 	if got, want := bench.Names(scenarioList(rep)), bench.Names(scenarios); !slices.Equal(got, want) {
 		t.Fatalf("report scenarios = %v, want %v", got, want)
 	}
+	runs := 0
 	for _, sr := range rep.Scenarios {
 		if sr.Skipped != "" {
 			t.Errorf("%s skipped: %s", sr.Scenario.Name, sr.Skipped)
 			continue
 		}
-		for _, s := range []bench.Summary{sr.Ours, sr.Peer} {
-			if len(s.Rounds) != 1 || s.Rounds[0].Ops == 0 {
-				t.Errorf("%s %s: rounds %+v; want one round with ops", sr.Scenario.Name, s.Median.Library, s.Rounds)
-			}
+		summaries := map[string]bench.Summary{bench.Ours: sr.Ours}
+		if sr.Scenario.Permits == 0 {
+			summaries[bench.Redsync] = sr.Peer
+		} else if sr.PeerLabel != "" || len(sr.Peer.Rounds) != 0 || len(sr.Ratios) != 0 {
+			t.Errorf("%s: ours alone (a semaphore), but peer %q ran %d rounds", sr.Scenario.Name, sr.PeerLabel, len(sr.Peer.Rounds))
 		}
-		if sr.Ours.Median.Library != bench.Ours || sr.Peer.Median.Library != bench.Redsync {
-			t.Errorf("%s: libraries %q and %q", sr.Scenario.Name, sr.Ours.Median.Library, sr.Peer.Median.Library)
+		if sr.Polling != nil {
+			summaries[bench.OursPolling] = *sr.Polling
+		}
+		for lib, s := range summaries {
+			if len(s.Rounds) != 1 || s.Rounds[0].Ops == 0 || s.Median.Library != lib {
+				t.Errorf("%s %s: rounds %+v of %q; want one round with ops", sr.Scenario.Name, lib, s.Rounds, s.Median.Library)
+			}
 		}
 		if left := sr.Ours.Median.KeysLeft; left != 0 {
 			t.Errorf("%s: ours left %d lock keys behind, want 0", sr.Scenario.Name, left)
 		}
-	}
-	runs := 0
-	for _, sc := range scenarios {
-		runs += 2
-		if sc.Polling {
-			runs++
-		}
+		runs += len(summaries)
 	}
 	if last := progress[len(progress)-1]; last.Scenario != "" || last.Done != last.Total || last.Total != runs {
 		t.Errorf("last progress = %+v, want done = total = %d", last, runs)
@@ -153,9 +154,14 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	_, err := bench.Run(context.Background(), bench.Config{Rounds: -1, Scenarios: []bench.Scenario{
 		{Name: "many-clients", Kind: bench.Waiting, Workers: 2, Clients: 3, Nodes: 1},
 		{Name: "pairs-hold", Kind: bench.Pairs, Naming: bench.NewNames, Workers: 1, Nodes: 1, Hold: time.Millisecond},
+		{Name: "contended-permits", Kind: bench.Contended, Workers: 3, Nodes: 1, Permits: 2},
+		{Name: "bad-targets", Kind: bench.Waiting, Workers: 3, Nodes: 1, Permits: 2, Targets: []bench.Target{
+			{Metric: "p99", Against: bench.Redsync, Ratio: 0.5}, {Metric: "speed", Against: bench.Redsync, Ratio: 2}}},
 	}})
 	for _, want := range []string{"Nodes is empty", "Rounds is -1", "many-clients: Clients is 3, want 0 to Workers (2)",
-		"pairs-hold: Hold is 1ms, want 0, or positive in a wait scenario"} {
+		"pairs-hold: Hold is 1ms, want 0, or positive in a wait scenario",
+		"contended-permits: Permits is 2, want 0, or positive in a wait scenario",
+		`bad-targets: target: p99: against "redsync", which the scenario does not run beside ours`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Run(bad config) = %v; want it to say %q", err, want)
 		}

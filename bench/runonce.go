@@ -49,19 +49,28 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []string) ([]client, error) {
 	var cs []client
 	for range sc.clients() {
-		var c client
-		var err error
-		if isOurs(lib) {
-			c, err = openOurs(ctx, urls, r.prefix(lib), lib == OursPolling)
-		} else {
-			c, err = openRedsync(urls, sc.PeerFailFast)
-		}
+		c, err := r.openOne(ctx, lib, sc, urls)
 		if err != nil {
 			return nil, errors.Join(err, closeAll(cs))
 		}
 		cs = append(cs, c)
 	}
 	return cs, nil
+}
+
+// openOne returns one client of lib over urls, with the options of sc.
+func (r *runner) openOne(ctx context.Context, lib string, sc Scenario, urls []string) (client, error) {
+	if !isOurs(lib) {
+		return openRedsync(urls, sc.PeerFailFast)
+	}
+	c, err := openOurs(ctx, urls, r.prefix(lib), lib == OursPolling)
+	switch {
+	case err != nil:
+		return nil, err
+	case sc.Permits > 0:
+		return newSemClient(c, sc.Permits), nil
+	}
+	return c, nil
 }
 
 // closeAll closes every client of cs.

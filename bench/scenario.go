@@ -20,7 +20,8 @@ const (
 	Contended Kind = "contended"
 	// Waiting: every worker takes one shared name, waiting as each library's Lock does until it
 	// is granted, holds it for Hold and releases it; an op is one Lock+Unlock, and its latency
-	// is the wait: from the call to Lock until the grant.
+	// is the wait: from the call to Lock until the grant. With Permits, ours takes a permit of
+	// a semaphore instead of the lock.
 	Waiting Kind = "wait"
 )
 
@@ -62,6 +63,10 @@ type Scenario struct {
 	// Polling also runs ours with quorum.Options.DisableNotify (waiting by polling alone), as a
 	// third library alternating with the other two, reported beside ours.
 	Polling bool `json:"polling,omitempty"`
+	// Permits, when positive, makes every op of a Waiting scenario take one of Permits permits
+	// of a semaphore of ours (package semaphore) named as the lock, instead of the lock.
+	// redsync has no semaphore: such a scenario runs ours alone.
+	Permits int `json:"permits,omitempty"`
 	// Targets are goals for ratios of the scenario, which the report shows beside the ratios
 	// measured, met or not.
 	Targets []Target `json:"targets,omitempty"`
@@ -97,6 +102,9 @@ func Select(all []Scenario, names string) ([]Scenario, error) {
 	}
 	return out, nil
 }
+
+// hasPeer reports whether redsync runs the scenario beside ours.
+func (s Scenario) hasPeer() bool { return s.Permits == 0 }
 
 // clients returns how many separate clients the workers of s use.
 func (s Scenario) clients() int { return max(s.Clients, 1) }
@@ -142,6 +150,8 @@ func (s Scenario) validate() error {
 		return fmt.Errorf("bench: scenario %s: Clients is %d, want 0 to Workers (%d)", s.Name, s.Clients, s.Workers)
 	case s.Hold < 0 || s.Hold > 0 && s.Kind != Waiting:
 		return fmt.Errorf("bench: scenario %s: Hold is %v, want 0, or positive in a %s scenario", s.Name, s.Hold, Waiting)
+	case s.Permits < 0 || s.Permits > 0 && s.Kind != Waiting:
+		return fmt.Errorf("bench: scenario %s: Permits is %d, want 0, or positive in a %s scenario", s.Name, s.Permits, Waiting)
 	}
 	for _, t := range s.Targets {
 		if err := t.validate(s); err != nil {

@@ -26,8 +26,8 @@ func (rep Report) Header() []string {
 		"op = Lock+Unlock; contended: one TryLock (+Unlock if granted); keys left: lock keys on the nodes after the run",
 	}
 	if rep.hasKind(Waiting) {
-		lines = append(lines, "wait scenarios: p50, p99, p99.9 are the wait from Lock to grant, of the ops started in "+
-			"the window; rates count the ops ended in it; ours/polling = ours over ours with DisableNotify, same run")
+		lines = append(lines, "wait scenarios: p50, p99, p99.9 are the wait from Lock (semaphore: Acquire) to grant, of the "+
+			"ops started in the window; rates count the ops ended in it; ours/polling = ours over ours with DisableNotify, same run")
 	}
 	if rep.InProcess {
 		lines = append(lines, notRepresentative)
@@ -96,7 +96,10 @@ func (rep Report) rows() [][]string {
 			peer = append(peer, cell(m, k, sr.Peer.Median))
 			ratio = append(ratio, ratioCell(m, k, sr.Ours.Median, sr.Peer.Median))
 		}
-		out = append(out, ours, peer, ratio)
+		out = append(out, ours)
+		if sr.PeerLabel != "" {
+			out = append(out, peer, ratio)
+		}
 		if sr.Polling != nil {
 			polling := []string{"", "", OursPolling}
 			ratio := []string{"", "", "ours/polling"}

@@ -70,7 +70,7 @@ func (sr ScenarioReport) summary(lib string) (Summary, bool) {
 	switch {
 	case lib == Ours:
 		return sr.Ours, true
-	case lib == Redsync:
+	case lib == Redsync && sr.Scenario.hasPeer():
 		return sr.Peer, true
 	case lib == OursPolling && sr.Polling != nil:
 		return *sr.Polling, true

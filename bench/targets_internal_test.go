@@ -48,6 +48,8 @@ func TestTargetsAreMeasuredOnTheMediansAgainstTheirLibrary(t *testing.T) {
 
 func TestTargetValidate(t *testing.T) {
 	wait := Scenario{Name: "w", Kind: Waiting, Workers: 2, Nodes: 1, Polling: true}
+	alone := wait
+	alone.Permits = 2
 	tests := []struct {
 		sc      Scenario
 		t       Target
@@ -56,6 +58,7 @@ func TestTargetValidate(t *testing.T) {
 		{wait, Target{Metric: "p99", Against: OursPolling, Ratio: 0.5}, false},
 		{wait, Target{Metric: "grants_per_sec", Against: Redsync, Ratio: 3}, false},
 		{wait, Target{Metric: "p99", Against: Ours, Ratio: 0.5}, true},        // ours over itself
+		{alone, Target{Metric: "p99", Against: Redsync, Ratio: 0.5}, true},    // redsync does not run
 		{wait, Target{Metric: "latency", Against: Redsync, Ratio: 0.5}, true}, // no such metric
 		{wait, Target{Metric: "p99", Against: Redsync, Ratio: 0}, true},
 	}
