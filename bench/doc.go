@@ -9,7 +9,8 @@
 //
 // What is measured, per operation (an op is one Lock+Unlock pair, or, in the contended
 // scenario, one TryLock attempt plus the Unlock when it was granted; in a waiting scenario, one
-// Lock that waits until granted, a short hold and the Unlock, whose latency is the wait alone):
+// Lock that waits until granted, a short hold and the Unlock, whose latency is the wait alone;
+// in an election scenario, one change of leader):
 //
 //   - throughput and latency percentiles over the measured window, after an unmeasured warm-up;
 //   - client CPU (getrusage of this whole process) and heap allocations (runtime.MemStats
@@ -31,11 +32,22 @@
 // in the same run. A waiting scenario with Permits takes permits of a semaphore of ours
 // (package semaphore) instead of the lock, and runs ours alone: redsync has none.
 //
-// Both libraries run with their default options: ours with quorum.Dial defaults, redsync with
-// its NewMutex defaults over goredis/v9 pools whose clients are made by redis.ParseURL of the same
-// URLs. The go-redis defaults matter when a node is down: each call to it lasts through the
-// client's dial retries (DialerRetries 5, 100 ms apart) and command retries (MaxRetries 3), and
-// redsync waits for every node unless FailFast. Each library writes under its own key prefix.
+// Election scenarios elect a leader among candidates, a client each: ours campaign with
+// package election, redsync's loop on Lock of one mutex, whose holder extends it every third
+// of its expiry, as users of redsync elect. An op makes the leader crash (its client is closed
+// without releasing, so its keys are left to expire; a new candidate replaces it) or resign,
+// and its latency is the time from then until another candidate's campaign returns. A failover
+// lasts about what the crashed term had left of its TTL, the same for both libraries; the
+// report also gives the part of it after the term's keys expired on a majority of the nodes
+// (their PTTL read just after the crash), which is how long the candidates took to notice.
+// Miniredis expires keys only when told, so failovers are skipped on in-process nodes.
+//
+// Both libraries run with their default options, but for the TTL a scenario sets for both:
+// ours with quorum.Dial defaults, redsync with its NewMutex defaults over goredis/v9 pools whose
+// clients are made by redis.ParseURL of the same URLs. The go-redis defaults matter when a node
+// is down: each call to it lasts through the client's dial retries (DialerRetries 5, 100 ms
+// apart) and command retries (MaxRetries 3), and redsync waits for every node unless FailFast.
+// Each library writes under its own key prefix.
 //
 // A benchmark reports what it measured, and nothing adjusts the numbers. The goals of the
 // project for some ratios are data (Scenario.Targets): the report shows each beside the ratio

@@ -23,6 +23,11 @@ type workload struct {
 	sc   Scenario
 	cs   []client // sc.clients() of them
 	base string   // every lock name of the run starts with this
+	// open opens one more client, as those of cs (Failover: to replace a crashed candidate).
+	open func(ctx context.Context) (client, error)
+	// freeAt returns when the lock name will be free on a majority of the nodes, once its
+	// holder stopped extending it: when its key expires on the majority-th node (Failover).
+	freeAt func(ctx context.Context, name string) (time.Time, error)
 }
 
 // client returns the client of worker id.
@@ -39,6 +44,9 @@ type window struct {
 	// measured ops that ended within it: the rates count these over span.
 	span                time.Duration
 	spanOps, spanGrants int64
+	// pastExpiry (Failover) holds the part of each failover after the crashed leader's keys
+	// expired, in microseconds.
+	pastExpiry *hdrhistogram.Histogram
 
 	mu       sync.Mutex
 	hist     *hdrhistogram.Histogram
@@ -46,7 +54,7 @@ type window struct {
 }
 
 func newWindow() *window {
-	return &window{hist: hdrhistogram.New(histMin, histMax, histDigits)}
+	return &window{hist: newHistogram()}
 }
 
 func (w *window) record(d time.Duration, granted bool, err error) {
@@ -182,7 +190,7 @@ func (r *runner) takeSample(ctx context.Context, live []int, clientFirst bool) (
 	return s, err
 }
 
-// sharedName is the one lock name of a Contended or Waiting workload.
+// sharedName is the one lock name of a Contended, Waiting or election workload.
 func sharedName(w workload) string { return w.base + ".one" }
 
 // result turns a measured window and the samples around it into a Result.
@@ -194,6 +202,9 @@ func result(lib string, round int, w *window, before, after sample, keysLeft int
 		r.FirstError = w.firstErr.Error()
 	}
 	r.P50, r.P99, r.P999 = percentiles(w.hist)
+	if w.pastExpiry != nil {
+		r.PastExpiryP50, r.PastExpiryP99, _ = percentiles(w.pastExpiry)
+	}
 	ops, grants := r.Ops, r.Grants
 	if w.span > 0 {
 		r.Elapsed, ops, grants = w.span, w.spanOps, w.spanGrants

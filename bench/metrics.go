@@ -25,8 +25,9 @@ type Metric struct {
 }
 
 // Value returns the metric of r in a scenario of kind k, and false when it does not apply or
-// is unknown (grants/s in a Pairs scenario, where every op that succeeds is a grant; server
-// CPU of miniredis).
+// is unknown: grants/s but where an op can be refused or wait (in the others every op that
+// succeeds is a grant), ops/s of failovers (paced by the TTL and the time a leader leads),
+// server CPU of miniredis.
 func (m Metric) Value(k Kind, r Result) (float64, bool) { return m.value(k, r) }
 
 // Format renders a value of the metric for a table.
@@ -41,9 +42,11 @@ func Metrics() []Metric {
 		return always(func(r Result) float64 { return float64(f(r)) })
 	}
 	return []Metric{
-		{"ops_per_sec", "ops/s", Higher, always(func(r Result) float64 { return r.OpsPerSec }), formatRate},
+		{"ops_per_sec", "ops/s", Higher, func(k Kind, r Result) (float64, bool) {
+			return r.OpsPerSec, k != Failover
+		}, formatRate},
 		{"grants_per_sec", "grants/s", Higher, func(k Kind, r Result) (float64, bool) {
-			return r.GrantsPerSec, k != Pairs
+			return r.GrantsPerSec, k == Contended || k == Waiting
 		}, formatRate},
 		{"p50", "p50", Lower, dur(func(r Result) time.Duration { return r.P50 }), formatDur},
 		{"p99", "p99", Lower, dur(func(r Result) time.Duration { return r.P99 }), formatDur},

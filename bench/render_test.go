@@ -232,3 +232,35 @@ func TestWriteTableAndSVGShowAScenarioOfOursAlone(t *testing.T) {
 		t.Error("the SVG, ours beside redsync, shows a scenario that ran ours alone")
 	}
 }
+
+func TestWriteTableShowsTheFailoversPartPastExpiry(t *testing.T) {
+	fo, err := bench.Select(bench.DefaultScenarios(5), "election-failover")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(lib string, p50, past time.Duration) bench.Summary {
+		m := bench.Result{Library: lib, Ops: 5, Grants: 5, OpsPerSec: 0.7, P50: p50, P99: 2 * p50,
+			PastExpiryP50: past, PastExpiryP99: 2 * past}
+		return bench.Summary{Median: m, Rounds: []bench.Result{m}}
+	}
+	rep := sampleReport()
+	rep.Scenarios = append(rep.Scenarios, bench.ScenarioReport{Scenario: fo[0], PeerLabel: bench.Redsync,
+		Ours: sum(bench.Ours, 880*time.Millisecond, 40*time.Millisecond), Peer: sum(bench.Redsync, 900*time.Millisecond, 160*time.Millisecond)})
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"election scenarios: op = the leader crashes or resigns",
+		"election-failover, after the crashed leader's keys expired on a majority (p50, p99): ours 40.0ms, 80.0ms; " +
+			"redsync 160ms, 320ms; ours/redsync 0.25x, 0.25x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "  election-failover ") && strings.Contains(l, "0.7") {
+			t.Errorf("the failover row shows a rate of failovers, which the TTL and Hold set:\n%s", l)
+		}
+	}
+}

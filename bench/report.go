@@ -60,7 +60,7 @@ type Result struct {
 	Library string `json:"library"`
 	Round   int    `json:"round"`
 	Ops     int64  `json:"ops"`
-	Grants  int64  `json:"grants"` // contended: attempts that were granted; pairs: ops that succeeded
+	Grants  int64  `json:"grants"` // contended: attempts that were granted; others: ops that succeeded
 	Errors  int64  `json:"errors"` // ops that failed other than by a refusal
 	// FirstError is the message of the first failed op, for diagnosis.
 	FirstError     string        `json:"first_error,omitempty"`
@@ -76,6 +76,11 @@ type Result struct {
 	ServerCPUKnown bool          `json:"server_cpu_known"`
 	ServerCPUPerOp time.Duration `json:"server_cpu_per_op"`
 	KeysLeft       int           `json:"keys_left"`
+	// PastExpiryP50 and PastExpiryP99 (Failover) are percentiles of the part of each failover
+	// after the crashed leader's keys had expired on a majority of the nodes (by PTTL read just
+	// after the crash): how long the candidates took to notice, apart from the TTL.
+	PastExpiryP50 time.Duration `json:"past_expiry_p50,omitempty"`
+	PastExpiryP99 time.Duration `json:"past_expiry_p99,omitempty"`
 }
 
 // summarize returns the Summary of rounds.
@@ -98,6 +103,8 @@ func summarize(rounds []Result) Summary {
 	m.P50 = medD(func(r Result) time.Duration { return r.P50 })
 	m.P99 = medD(func(r Result) time.Duration { return r.P99 })
 	m.P999 = medD(func(r Result) time.Duration { return r.P999 })
+	m.PastExpiryP50 = medD(func(r Result) time.Duration { return r.PastExpiryP50 })
+	m.PastExpiryP99 = medD(func(r Result) time.Duration { return r.PastExpiryP99 })
 	m.ClientCPUPerOp = medD(func(r Result) time.Duration { return r.ClientCPUPerOp })
 	m.AllocsPerOp = med(func(r Result) float64 { return r.AllocsPerOp })
 	m.ServerCPUKnown = true

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/quorumlock/quorumlock/quorum"
 )
 
 // runOnce runs one library once on scenario i: warm-up, measured window, settle, close, then it
@@ -20,15 +22,12 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 		return Result{}, err
 	}
 	tag := r.tag(i, round, lib)
-	w := workload{sc: sc, cs: cs, base: tag}
-	if !isOurs(lib) {
-		w.base = r.prefix(lib) + tag // redsync uses the name as the key
-	}
+	w := r.workload(lib, sc, tag, topo, cs)
 	win, before, after, err := r.measure(ctx, w, topo.live)
 	if err == nil {
 		err = sleep(ctx, r.cfg.Settle) // stragglers and background clean-ups finish
 	}
-	if err = errors.Join(err, closeAll(cs)); err != nil {
+	if err = errors.Join(err, closeAll(cs)); err != nil { // an election replaced its crashed clients in cs
 		return Result{}, err
 	}
 	isLock := func(string) bool { return true } // redsync writes nothing but lock keys
@@ -43,6 +42,21 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 		return Result{}, err
 	}
 	return result(lib, round, win, before, after, left), nil
+}
+
+// workload returns lib's workload on sc over the clients cs, its lock names starting with tag.
+func (r *runner) workload(lib string, sc Scenario, tag string, topo *topology, cs []client) workload {
+	w := workload{sc: sc, cs: cs, base: tag}
+	key := func(name string) string { return r.prefix(Ours) + "{" + name + "}" } // package quorum's layout
+	if !isOurs(lib) {
+		w.base = r.prefix(lib) + tag // redsync uses the name as the key
+		key = func(name string) string { return name }
+	}
+	w.open = func(ctx context.Context) (client, error) { return r.openOne(ctx, lib, sc, topo.urls) }
+	w.freeAt = func(ctx context.Context, name string) (time.Time, error) {
+		return r.admin.freeAt(ctx, topo.live, key(name), sc.Nodes/2+1)
+	}
+	return w
 }
 
 // open returns sc.clients() clients of lib over urls.
@@ -61,9 +75,9 @@ func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []strin
 // openOne returns one client of lib over urls, with the options of sc.
 func (r *runner) openOne(ctx context.Context, lib string, sc Scenario, urls []string) (client, error) {
 	if !isOurs(lib) {
-		return openRedsync(urls, sc.PeerFailFast)
+		return openRedsync(urls, sc.PeerFailFast, sc.TTL)
 	}
-	c, err := openOurs(ctx, urls, r.prefix(lib), lib == OursPolling)
+	c, err := openOurs(ctx, urls, quorum.Options{KeyPrefix: r.prefix(lib), TTL: sc.TTL, DisableNotify: lib == OursPolling})
 	switch {
 	case err != nil:
 		return nil, err
@@ -84,7 +98,7 @@ func closeAll(cs []client) error {
 
 // measure warms w up, then measures it between two samples.
 func (r *runner) measure(ctx context.Context, w workload, live []int) (*window, sample, sample, error) {
-	if r.cfg.WarmUp > 0 {
+	if r.cfg.WarmUp > 0 && !w.sc.Kind.elects() { // an election's first term, unmeasured, warms it up
 		wctx, cancel := context.WithTimeout(ctx, r.cfg.WarmUp+opGrace)
 		drive(wctx, w, "warm", r.cfg.WarmUp, 0)
 		cancel()
@@ -93,12 +107,15 @@ func (r *runner) measure(ctx context.Context, w workload, live []int) (*window, 
 	if err != nil {
 		return nil, before, before, err
 	}
-	mctx, cancel := context.WithTimeout(ctx, r.cfg.Duration+opGrace)
+	mctx, cancel := context.WithTimeout(ctx, w.sc.runTimeout(r.cfg.Duration))
 	defer cancel()
 	var win *window
-	if w.sc.Kind == Waiting {
+	switch {
+	case w.sc.Kind == Waiting:
 		win = driveWaiting(mctx, w, r.cfg.Duration, r.cfg.MaxOps)
-	} else {
+	case w.sc.Kind.elects():
+		win = driveElection(mctx, w, r.cfg.Duration, r.cfg.MaxOps)
+	default:
 		win = drive(mctx, w, "run", r.cfg.Duration, r.cfg.MaxOps)
 	}
 	if err := ctx.Err(); err != nil {

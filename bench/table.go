@@ -29,6 +29,10 @@ func (rep Report) Header() []string {
 		lines = append(lines, "wait scenarios: p50, p99, p99.9 are the wait from Lock (semaphore: Acquire) to grant, of the "+
 			"ops started in the window; rates count the ops ended in it; ours/polling = ours over ours with DisableNotify, same run")
 	}
+	if rep.hasKind(Failover) || rep.hasKind(Handover) {
+		lines = append(lines, "election scenarios: op = the leader crashes or resigns; p50, p99, p99.9 are the time from "+
+			"then until another candidate's campaign returns: a failover, a handover")
+	}
 	if rep.InProcess {
 		lines = append(lines, notRepresentative)
 	}
@@ -149,14 +153,44 @@ func (rep Report) targetLines() []string {
 	return lines
 }
 
-// footer returns the scenario descriptions, the targets with the ratios measured, and the
-// first error of every run that had errors.
+// pastExpiryLines returns, per failover scenario that ran, the part of its failovers after the
+// crashed leader's keys expired, beside the peer's.
+func (rep Report) pastExpiryLines() []string {
+	var lines []string
+	for _, sr := range rep.Scenarios {
+		if sr.Skipped != "" || sr.Scenario.Kind != Failover {
+			continue
+		}
+		o, p := sr.Ours.Median, sr.Peer.Median
+		line := fmt.Sprintf("%s, after the crashed leader's keys expired on a majority (p50, p99): ours %s, %s",
+			sr.Scenario.Name, formatDur(float64(o.PastExpiryP50)), formatDur(float64(o.PastExpiryP99)))
+		if sr.PeerLabel != "" {
+			line += fmt.Sprintf("; %s %s, %s; ours/redsync %s, %s", sr.PeerLabel,
+				formatDur(float64(p.PastExpiryP50)), formatDur(float64(p.PastExpiryP99)),
+				durRatio(o.PastExpiryP50, p.PastExpiryP50), durRatio(o.PastExpiryP99, p.PastExpiryP99))
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// durRatio renders a/b as a ratio, or "-" when b is zero.
+func durRatio(a, b time.Duration) string {
+	if b == 0 {
+		return "-"
+	}
+	return formatRatio(float64(a) / float64(b))
+}
+
+// footer returns the scenario descriptions, the targets and the parts of failovers past expiry,
+// and the first error of every run that had errors.
 func (rep Report) footer() []string {
 	lines := []string{"scenarios:"}
 	for _, sr := range rep.Scenarios {
 		lines = append(lines, fmt.Sprintf("  %s: %s", sr.Scenario.Name, sr.Scenario.Description))
 	}
 	lines = append(lines, rep.targetLines()...)
+	lines = append(lines, rep.pastExpiryLines()...)
 	for _, sr := range rep.Scenarios {
 		summaries := []Summary{sr.Ours, sr.Peer}
 		if sr.Polling != nil {

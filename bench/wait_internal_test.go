@@ -23,6 +23,10 @@ func (f fakeWaiter) wait(ctx context.Context, _ string, _ time.Duration) (time.D
 	return f.fn(ctx)
 }
 
+func (f fakeWaiter) campaign(context.Context, string) (term, error) {
+	return nil, errors.New("fake: not a campaign")
+}
+
 func (f fakeWaiter) close() error { return nil }
 
 func waitingWorkload(workers int, fn func(ctx context.Context) (time.Duration, bool, error)) workload {
