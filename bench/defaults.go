@@ -19,6 +19,11 @@ const (
 	DefaultElectionTTL = time.Second
 	// DefaultFailovers is how many crashes each run of election-failover measures.
 	DefaultFailovers = 5
+	// DefaultHandovers is how many resignations each run of election-handover measures, and
+	// DefaultHandoverHold how long each leader leads first: long enough for the candidates to be
+	// waiting, not still in their first attempt, when it resigns.
+	DefaultHandovers    = 20
+	DefaultHandoverHold = 10 * time.Millisecond
 	// DefaultCandidates is how many candidates contend in the election scenarios.
 	DefaultCandidates = 3
 	// DefaultPermits is the number of permits of the semaphore scenario.
@@ -66,10 +71,11 @@ func DefaultScenarios(n int) []Scenario {
 			"Campaign (redsync: Lock, looped) returns; " + strconv.Itoa(DefaultFailovers) + " crashes per run",
 			Kind: Failover, Workers: DefaultCandidates, Clients: DefaultCandidates, Nodes: n,
 			TTL: DefaultElectionTTL, Hold: DefaultElectionTTL / 2, Ops: DefaultFailovers},
-		{Name: "election-handover", Description: cands + "; the leader resigns at once (redsync: Unlock): " +
-			"time until another's Campaign (redsync: Lock) returns; ours also polling",
+		{Name: "election-handover", Description: cands + "; the leader resigns after leading " +
+			DefaultHandoverHold.String() + " (redsync: Unlock): time until another's Campaign (redsync: Lock) " +
+			"returns; " + strconv.Itoa(DefaultHandovers) + " handovers per run; ours also polling",
 			Kind: Handover, Workers: DefaultCandidates, Clients: DefaultCandidates, Nodes: n,
-			TTL: DefaultElectionTTL, Polling: true},
+			TTL: DefaultElectionTTL, Hold: DefaultHandoverHold, Ops: DefaultHandovers, Polling: true},
 		{Name: "slow-node", Description: "as uncontended, " + slow + "; redsync defaults",
 			Kind: Pairs, Naming: NewNames, Workers: 1, Nodes: n, SlowDelay: DefaultSlowDelay},
 		{Name: "slow-node-failfast", Description: "as slow-node; redsync WithFailFast(true)",

@@ -26,8 +26,8 @@ type Metric struct {
 
 // Value returns the metric of r in a scenario of kind k, and false when it does not apply or
 // is unknown: grants/s but where an op can be refused or wait (in the others every op that
-// succeeds is a grant), ops/s of failovers (paced by the TTL and the time a leader leads),
-// server CPU of miniredis.
+// succeeds is a grant), ops/s of elections (paced by the time each leader leads, and for
+// failovers by the TTL), server CPU of miniredis.
 func (m Metric) Value(k Kind, r Result) (float64, bool) { return m.value(k, r) }
 
 // Format renders a value of the metric for a table.
@@ -43,7 +43,7 @@ func Metrics() []Metric {
 	}
 	return []Metric{
 		{"ops_per_sec", "ops/s", Higher, func(k Kind, r Result) (float64, bool) {
-			return r.OpsPerSec, k != Failover
+			return r.OpsPerSec, !k.elects()
 		}, formatRate},
 		{"grants_per_sec", "grants/s", Higher, func(k Kind, r Result) (float64, bool) {
 			return r.GrantsPerSec, k == Contended || k == Waiting

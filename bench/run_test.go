@@ -37,6 +37,7 @@ func TestRunEveryScenarioInProcess(t *testing.T) {
 		// the benchmark itself reports what many workers do.
 		scenarios[i].Workers = min(scenarios[i].Workers, 4)
 		scenarios[i].Clients = min(scenarios[i].Clients, 4)
+		scenarios[i].Ops = min(scenarios[i].Ops, 3)
 	}
 	var progress []bench.Progress
 	cfg := tiny(nodes, scenarios)
