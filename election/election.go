@@ -81,7 +81,9 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 // nodes that answered while a majority did answer — nobody leads, or a term is changing hands —
 // and the Locker's errors as they are otherwise (quorum.ErrUnavailable when fewer than a
 // majority answered). It is a read: it can still show a term that has just ended on its
-// leader's clock, or not yet one being won.
+// leader's clock, or not yet one being won, and it can show a candidate whose attempt held a
+// majority for a moment but failed (its round was too slow) and was withdrawn: a term that never
+// began. The token tells them apart; only the leader's own Term says that it leads.
 func (e *Election) Leader(ctx context.Context) (Leader, error) {
 	if e.err != nil {
 		return Leader{}, e.err

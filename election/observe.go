@@ -25,7 +25,8 @@ import (
 //
 // A read that fails (quorum.ErrUnavailable: too few nodes answered) is skipped, not taken for a
 // vacancy: what was sent last stands until a read succeeds. Reads are polls, so a term shorter
-// than ObserveInterval may go unseen; every change sent is real and in order.
+// than ObserveInterval may go unseen; every change sent was read from a majority, in order
+// (a Leader can be a withdrawn attempt, as Leader explains).
 //
 // The channel is unbuffered: a slow receiver delays the next read, never the order of what is
 // sent. It is closed once ctx ends and Observe's goroutine has stopped, or at once if the

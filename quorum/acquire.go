@@ -27,29 +27,34 @@ func (l *Locker) TryAcquire(ctx context.Context, name string, opts ...AcquireOpt
 	return le, err
 }
 
-// tryAcquire is TryAcquire; it also reports whether the attempt found the lock held by others
-// on a majority of the nodes, with none granted to it: the case in which only a release (or
-// an expiry) can let a later attempt in, as opposed to contenders splitting the votes.
-func (l *Locker) tryAcquire(ctx context.Context, name string, opts []AcquireOption) (*Lease, bool, error) {
+// tryAcquire is TryAcquire; when the attempt found the lock held by others on a majority of the
+// nodes, with none granted to it, it also returns the lowest token of those holders (blockedBy,
+// else 0): only a release of that holder or a later one (or an expiry) can let a later attempt
+// in, as opposed to contenders splitting the votes.
+func (l *Locker) tryAcquire(ctx context.Context, name string, opts []AcquireOption) (le *Lease, blockedBy fencing.Token, err error) {
 	if err := validateName(name); err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
 	cfg, err := acquireOptions(opts)
 	if err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
 	if err := l.enter(); err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
 	defer l.tasks.Done()
 	start := l.opts.Clock.Now()
 	le, v, err := l.attempt(ctx, name, cfg)
 	ev := Event{Kind: EventAcquire, Name: name, Duration: l.opts.Clock.Since(start), Err: err}
+	ev.Token = v.proposed
 	if le != nil {
 		ev.Token = le.token
 	}
 	l.opts.Observer.Observe(ev)
-	return le, v.granted == 0 && v.held >= majority(len(l.nodes)), err
+	if v.granted == 0 && v.held >= majority(len(l.nodes)) {
+		blockedBy = max(v.minHeld, 1)
+	}
+	return le, blockedBy, err
 }
 
 func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*Lease, acquireVotes, error) {
@@ -74,6 +79,7 @@ func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*
 		req.token = token
 		start := l.opts.Clock.Now()
 		v := l.acquireRound(ctx, name, req, holds, settled)
+		v.proposed = req.token
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
 			if l.validityLeft(elapsed) > 0 {
@@ -110,6 +116,8 @@ type acquireVotes struct {
 	held, stale int
 	maxCounter  fencing.Token // the highest counter among stale refusals
 	maxGranted  fencing.Token // the highest counter among grants: our token, unless mutated
+	proposed    fencing.Token // the token this round proposed
+	minHeld     fencing.Token // the lowest counter among the nodes held by others
 	amnesic     int           // answers from nodes without a trusted record of their past
 	restarted   int           // amnesic answers from nodes that restarted (they served)
 	healthy     int           // answers from healthy nodes
@@ -227,6 +235,9 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[acquireReply]
 		v.maxGranted = max(v.maxGranted, r.reply.counter)
 	case Held:
 		v.held++
+		if v.minHeld == 0 || r.reply.counter < v.minHeld {
+			v.minHeld = r.reply.counter // the holder's token: its grant wrote the counter
+		}
 	case Stale:
 		v.stale++
 		v.maxCounter = max(v.maxCounter, r.reply.counter)

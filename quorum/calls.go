@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/internal/redispipe"
 )
 
@@ -152,7 +153,7 @@ type releaseCall struct {
 	tombstoneTTL time.Duration
 	settled      []bool
 	q            time.Duration
-	announce     bool
+	announce     fencing.Token // the released lease's token, announced to waiters; 0: a clean-up, unannounced
 }
 
 func (c *releaseCall) op() string      { return "release" }
@@ -175,11 +176,7 @@ func (c *releaseCall) write(w *redispipe.Writer, i int, verb, body string) {
 	w.Int(tomb.Milliseconds())
 	w.Bulk(w.RunID())
 	w.Int(c.q.Milliseconds())
-	if c.announce {
-		w.Int(1)
-	} else {
-		w.Int(0)
-	}
+	w.Int(int64(c.announce))
 }
 
 func (c *releaseCall) decode(v *redispipe.Reply) (bool, error) {

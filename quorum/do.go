@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/internal/mutants"
 )
 
@@ -19,19 +20,20 @@ import (
 //
 // Waiting is by notification (unless Options.DisableNotify): after a first attempt fails,
 // Acquire subscribes to the lock's release announcements (Watch) and tries again at once. While
-// the lock is held by others on a majority, it then waits for an announcement, or at most a
-// jittered RetryDelayMax, which bounds the wait past a release whose announcement was lost or a
+// the lock is held by others on a majority, it then waits for the announcement that those
+// holders (or later ones) released it — announcements of earlier releases, which every node
+// sends and which arrive late, are ignored — or at most a jittered RetryDelayMax, which bounds the wait past a release whose announcement was lost or a
 // lease that expired; after an attempt that split the votes with other contenders, or met too
 // few nodes, it tries again after a jittered pause that grows from RetryDelayMin. Callers of one
 // Locker waiting for one name take turns: one of them contends with the other clients at a
 // time, the rest wait in line behind it.
 func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption) (*Lease, error) {
-	le, blocked, err := l.tryAcquire(ctx, name, opts)
+	le, blockedBy, err := l.tryAcquire(ctx, name, opts)
 	if err == nil || !retryable(err) {
 		return le, err
 	}
 	if l.opts.DisableNotify {
-		return l.retry(ctx, name, nil, blocked, err, opts)
+		return l.retry(ctx, name, nil, blockedBy, err, opts)
 	}
 	q := l.queues.join(name)
 	defer l.queues.leave(name, q)
@@ -46,7 +48,7 @@ func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption
 	defer w.Close()
 	// Try again at once: a release between the first attempt and the subscription was not
 	// announced to us.
-	return l.retry(ctx, name, w.C(), false, nil, opts)
+	return l.retry(ctx, name, w, 0, nil, opts)
 }
 
 // retryable tells the errors of an attempt after which Acquire tries again.
@@ -55,22 +57,20 @@ func retryable(err error) bool {
 }
 
 // retry makes attempts until one is granted, fails for good, or ctx ends; it starts at once
-// when last is nil, else with a pause after last, whose attempt found the lock blocked (held by
-// others on a majority) or not. A pause ends early at a value on wake; nil wake means polling
-// alone, with a jittered pause growing from RetryDelayMin to RetryDelayMax whatever the cause.
-// With wake, a blocked lock is waited for up to a jittered RetryDelayMax.
-func (l *Locker) retry(ctx context.Context, name string, wake <-chan struct{}, blocked bool, last error, opts []AcquireOption) (*Lease, error) {
+// when last is nil, else with a pause after last, whose attempt found the lock blocked by
+// holders whose lowest token is blockedBy (0: not blocked). With no watch, it polls alone: a
+// jittered pause growing from RetryDelayMin to RetryDelayMax whatever the cause. With w, a
+// pause after a blocked attempt lasts until w hears that those holders (or later ones)
+// released the lock, or at most a jittered RetryDelayMax; any other pause ends at any
+// announcement.
+func (l *Locker) retry(ctx context.Context, name string, w *Watch, blockedBy fencing.Token, last error, opts []AcquireOption) (*Lease, error) {
 	delay := l.opts.RetryDelayMin
 	for {
 		if last != nil {
-			d := delay
-			if wake != nil && blocked {
-				d = l.opts.RetryDelayMax
-			}
-			if perr := l.pause(ctx, jitter(d), wake); perr != nil {
+			if perr := l.wait(ctx, w, blockedBy, delay); perr != nil {
 				return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, perr, last)
 			}
-			if wake != nil && blocked {
+			if w != nil && blockedBy != 0 {
 				delay = l.opts.RetryDelayMin
 			} else {
 				delay = min(2*delay, l.opts.RetryDelayMax)
@@ -80,8 +80,30 @@ func (l *Locker) retry(ctx context.Context, name string, wake <-chan struct{}, b
 		if err == nil || !retryable(err) {
 			return le, err
 		}
-		blocked, last = b, err
+		blockedBy, last = b, err
 	}
+}
+
+// wait is retry's pause before its next attempt.
+func (l *Locker) wait(ctx context.Context, w *Watch, blockedBy fencing.Token, delay time.Duration) error {
+	if w == nil {
+		return l.pause(ctx, jitter(delay), nil)
+	}
+	if blockedBy == 0 {
+		return l.pause(ctx, jitter(delay), w.C())
+	}
+	t := l.opts.Clock.NewTimer(jitter(l.opts.RetryDelayMax))
+	defer t.Stop()
+	for !w.releasedSince(blockedBy) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C():
+			return nil
+		case <-w.C():
+		}
+	}
+	return nil
 }
 
 // jitter returns a duration drawn uniformly from [d/2, d].

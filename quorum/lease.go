@@ -160,7 +160,7 @@ func (le *Lease) Release(ctx context.Context) error {
 	defer le.l.tasks.Done()
 	// One round bounded by NodeTimeout, and by CleanupTimeout if that is shorter, on a context
 	// of its own: a cancelled ctx still releases. The round's stragglers finish by themselves.
-	call := &releaseCall{keys: le.keys, owner: le.owner, tombstoneTTL: le.l.tombstoneTTL(), settled: le.settled, q: le.l.opts.Quarantine, announce: true}
+	call := &releaseCall{keys: le.keys, owner: le.owner, tombstoneTTL: le.l.tombstoneTTL(), settled: le.settled, q: le.l.opts.Quarantine, announce: le.token}
 	timeout := min(le.l.opts.NodeTimeout, le.l.opts.CleanupTimeout)
 	results := broadcast[bool](le.l, context.WithoutCancel(ctx), timeout, call).out
 	t := newTally(len(le.l.nodes))

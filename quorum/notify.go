@@ -2,10 +2,13 @@ package quorum
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumlock/quorumlock/fencing"
 )
 
 // Waiting by notification. A node announces on a channel of the lock's own (releaseChannel) the
@@ -82,12 +85,17 @@ func (n *notifier) unwatch(w *Watch, channels []string) {
 	}
 }
 
-// deliver wakes every watch of channel.
-func (n *notifier) deliver(channel string) {
+// deliver wakes every watch of channel with the announcement's payload: the released lease's
+// token, or anything else from a publisher we do not know, which counts as the highest token.
+func (n *notifier) deliver(channel, payload string) {
+	tok, err := strconv.ParseUint(payload, 10, 64)
+	if err != nil {
+		tok = math.MaxUint64
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for w := range n.chans[channel] {
-		w.wake()
+		w.wake(fencing.Token(tok))
 	}
 }
 
@@ -138,6 +146,7 @@ type Watch struct {
 	channels []string
 	c        chan struct{}
 	closed   atomic.Bool
+	released atomic.Uint64 // the highest token announced released since the watch began
 }
 
 // C returns a channel that receives a value when a node announces that one of the watched locks
@@ -147,6 +156,10 @@ type Watch struct {
 // connection is down, and the lock may be taken again before the watcher's attempt.
 func (w *Watch) C() <-chan struct{} { return w.c }
 
+// releasedSince reports whether a node announced the release of a lease whose token is at least
+// tok since the watch began: of the holder with token tok, or of a later one.
+func (w *Watch) releasedSince(tok fencing.Token) bool { return w.released.Load() >= uint64(tok) }
+
 // Close ends the subscription. It is idempotent.
 func (w *Watch) Close() {
 	if w.closed.CompareAndSwap(false, true) {
@@ -154,7 +167,13 @@ func (w *Watch) Close() {
 	}
 }
 
-func (w *Watch) wake() {
+func (w *Watch) wake(tok fencing.Token) {
+	for {
+		old := w.released.Load()
+		if uint64(tok) <= old || w.released.CompareAndSwap(old, uint64(tok)) {
+			break
+		}
+	}
 	select {
 	case w.c <- struct{}{}:
 	default:

@@ -3,7 +3,9 @@ package quorum_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,4 +227,74 @@ func TestReleaseBeforeSubscriptionIsNotMissed(t *testing.T) {
 		t.Fatalf("token %d, not above the released lease's %d", le.Token(), held.Token())
 	}
 	_ = le.Release(ctx)
+}
+
+// attemptCounter counts the attempts of its Locker (EventAcquire).
+type attemptCounter struct{ n atomic.Int64 }
+
+func (c *attemptCounter) Observe(e quorum.Event) {
+	if e.Kind == quorum.EventAcquire {
+		c.n.Add(1)
+	}
+}
+
+// TestEarlierReleaseDoesNotWakeABlockedWaiter: a waiter blocked by a holder ignores the
+// announcement of an earlier release (every node sends one per release, and they arrive late),
+// and tries again at the holder's own: with many waiters, each would otherwise make a futile
+// attempt per late announcement.
+func TestEarlierReleaseDoesNotWakeABlockedWaiter(t *testing.T) {
+	c, holder := newLocker(t, 3, quorum.Options{})
+	attempts := &attemptCounter{}
+	waiter := c.Locker(t, noPolling(patient(quorum.Options{Observer: attempts})))
+	held := mustAcquire(t, holder, "job")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	heard, err := waiter.Watch(ctx, "job") // hears what the waiter's own watch hears, as it hears it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer heard.Close()
+	got := make(chan error, 1)
+	go func() {
+		le, err := waiter.Acquire(ctx, "job")
+		if err == nil {
+			err = le.Release(ctx)
+		}
+		got <- err
+	}()
+	waitFor(t, "the waiter's first attempt and its retry after subscribing", func() bool { return attempts.n.Load() >= 2 })
+	ch := quorum.DefaultKeyPrefix + "{job}:released"
+	for _, s := range c.Servers {
+		s.Publish(ch, strconv.FormatUint(uint64(held.Token()-1), 10))
+	}
+	select {
+	case <-heard.C():
+	case <-ctx.Done():
+		t.Fatal("the earlier release's announcement never arrived")
+	}
+	time.Sleep(time.Second) // an attempt it woke would start now: give it time to show
+	if n := attempts.n.Load(); n != 2 {
+		t.Fatalf("%d attempts after an earlier release's announcement, want 2: it woke the waiter", n)
+	}
+	if err := held.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("waiter after the release: %v", err)
+	}
+	if n := attempts.n.Load(); n != 3 {
+		t.Errorf("%d attempts, want 3: the first, the one after subscribing, the one after the release", n)
+	}
+}
+
+// waitFor waits up to ten seconds until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }

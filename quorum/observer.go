@@ -20,6 +20,9 @@ type EventKind int
 // The kinds of Event.
 const (
 	// EventAcquire: one TryAcquire ended. Err is nil when granted; Token is the grant's token.
+	// When the attempt failed, Token is the token its last round proposed (0 if none): nodes
+	// may have granted it, some too late to count, and held its keys until cleaned up, so a
+	// read (Holder) in between may have seen it. Earlier rounds' tokens are EventTokenRefused's.
 	EventAcquire EventKind = iota + 1
 	// EventNode: one call to one node ended. Op names the call; Status is set for "acquire";
 	// Batch is set for a successful auto-extension batch ("extend"). Failed calls of every

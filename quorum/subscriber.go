@@ -181,7 +181,7 @@ func (s *subscriber) read() {
 		backoff = subscriberRetryMin
 		switch m := msg.(type) {
 		case *redis.Message:
-			s.n.deliver(m.Channel)
+			s.n.deliver(m.Channel, m.Payload)
 		case *redis.Pong:
 			s.mu.Lock()
 			if c, ok := s.pongs[m.Payload]; ok {

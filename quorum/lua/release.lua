@@ -5,8 +5,9 @@
 -- ARGV[1] owner      ARGV[2] tombstone ttl (ms); "0" when no acquire of the owner can be in
 --                    flight (the client saw this node answer every one): no tombstone
 -- ARGV[3] run_id of the server process   ARGV[4] quarantine (ms)
--- ARGV[5] "1": announce the deletion on the lock's channel (KEYS[1] .. ':released') to the
---         clients waiting for it (a lease's release); "0": not (a failed attempt's clean-up)
+-- ARGV[5] the lease's token: announce the deletion on the lock's channel (KEYS[1] ..
+--         ':released') to the clients waiting for it, with the token as the message (a
+--         lease's release); "0": not (a failed attempt's clean-up)
 -- Returns 1 if our key was deleted, 0 otherwise. Never touches another owner's key.
 -- Deleting our own key is safe on an amnesic node too; the marker check only records the loss.
 check_marker(KEYS[3], ARGV[3], ARGV[4], node_time())
@@ -15,9 +16,9 @@ if ARGV[2] ~= '0' then
 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  if ARGV[5] == '1' then
+  if ARGV[5] ~= '0' then
     -- pcall: a user whose ACL forbids the channel still releases; waiters then poll.
-    redis.pcall('PUBLISH', KEYS[1] .. ':released', '')
+    redis.pcall('PUBLISH', KEYS[1] .. ':released', ARGV[5])
   end
   return 1
 end
