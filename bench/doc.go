@@ -17,7 +17,9 @@
 //     Mallocs): with in-process nodes these include the nodes' own work;
 //   - server CPU, from INFO cpu (used_cpu_sys + used_cpu_user) summed over the nodes in use:
 //     unknown for servers that do not report it (miniredis);
-//   - lock keys left on every node after the clients were closed and a short settle.
+//   - lock keys left on every node after the clients were closed and a short settle;
+//   - for ours, in waiting and election scenarios, the attempts per grant (quorum.EventAcquire,
+//     counted by an Observer of every client): how often a waiter woke to find the lock held.
 //
 // Waiting scenarios measure the ops started within the window, each until it ends, and rate
 // those that ended within it over the window: the waiters still in line when the window closes

@@ -23,6 +23,9 @@ type workload struct {
 	sc   Scenario
 	cs   []client // sc.clients() of them
 	base string   // every lock name of the run starts with this
+	// attempts counts the attempts and grants of every client of ours in the run; nil for
+	// redsync.
+	attempts *attemptCounter
 	// open opens one more client, as those of cs (Failover: to replace a crashed candidate).
 	open func(ctx context.Context) (client, error)
 	// freeAt returns when the lock name will be free on a majority of the nodes, once its
@@ -162,14 +165,19 @@ type sample struct {
 	mallocs     uint64        // this process
 	server      time.Duration // summed over the nodes in use
 	serverKnown bool
+	// attempts and grants are the run's attemptCounter (zero for redsync): quorum attempts of
+	// this run's clients so far, and those granted.
+	attempts, grants int64
 }
 
-// takeSample reads the process's CPU and allocations and the nodes' CPU. clientFirst orders
-// the reads so that reading the nodes stays outside the client's window.
-func (r *runner) takeSample(ctx context.Context, live []int, clientFirst bool) (sample, error) {
+// takeSample reads the process's CPU and allocations, the attempts counted by ac (nil: none)
+// and the nodes' CPU. clientFirst orders the reads so that reading the nodes stays outside the
+// client's window.
+func (r *runner) takeSample(ctx context.Context, live []int, ac *attemptCounter, clientFirst bool) (sample, error) {
 	var s sample
 	var err error
 	readClient := func() error {
+		s.attempts, s.grants = ac.read()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		s.mallocs = ms.Mallocs
@@ -220,6 +228,7 @@ func result(lib string, round int, w *window, before, after sample, keysLeft int
 	all := r.Ops + w.unmeasured.Load() // every op run between the samples
 	r.ClientCPUPerOp = (after.cpu - before.cpu) / time.Duration(all)
 	r.AllocsPerOp = float64(after.mallocs-before.mallocs) / float64(all)
+	r.AttemptsPerGrant = attemptsPerGrant(before, after)
 	if r.ServerCPUKnown {
 		r.ServerCPUPerOp = (after.server - before.server) / time.Duration(all)
 	}

@@ -72,6 +72,11 @@ type Result struct {
 	P999           time.Duration `json:"p999"`
 	ClientCPUPerOp time.Duration `json:"client_cpu_per_op"`
 	AllocsPerOp    float64       `json:"allocs_per_op"`
+	// AttemptsPerGrant is, for ours, the attempts its clients made per grant between the
+	// samples, measured ops and those that only kept the contention up alike: quorum attempts
+	// (quorum.EventAcquire), one per name tried, so a semaphore's attempt counts once per slot
+	// it tried. Zero when not counted (redsync) or nothing was granted.
+	AttemptsPerGrant float64 `json:"attempts_per_grant,omitempty"`
 	// ServerCPUKnown is false when a node did not report its CPU; ServerCPUPerOp is then zero.
 	ServerCPUKnown bool          `json:"server_cpu_known"`
 	ServerCPUPerOp time.Duration `json:"server_cpu_per_op"`
@@ -107,6 +112,7 @@ func summarize(rounds []Result) Summary {
 	m.PastExpiryP99 = medD(func(r Result) time.Duration { return r.PastExpiryP99 })
 	m.ClientCPUPerOp = medD(func(r Result) time.Duration { return r.ClientCPUPerOp })
 	m.AllocsPerOp = med(func(r Result) float64 { return r.AllocsPerOp })
+	m.AttemptsPerGrant = med(func(r Result) float64 { return r.AttemptsPerGrant })
 	m.ServerCPUKnown = true
 	for _, r := range rounds {
 		m.ServerCPUKnown = m.ServerCPUKnown && r.ServerCPUKnown

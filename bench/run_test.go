@@ -115,6 +115,12 @@ func TestRunWaitingScenarioRecordsWaitsAndGrants(t *testing.T) {
 		if m.KeysLeft != 0 {
 			t.Errorf("%s left %d lock keys behind, want 0", lib, m.KeysLeft)
 		}
+		switch {
+		case lib == bench.Redsync && m.AttemptsPerGrant != 0:
+			t.Errorf("redsync: %v attempts per grant, want 0: not counted", m.AttemptsPerGrant)
+		case lib != bench.Redsync && m.AttemptsPerGrant < 1:
+			t.Errorf("%s: %v attempts per grant, want at least 1", lib, m.AttemptsPerGrant)
+		}
 	}
 }
 

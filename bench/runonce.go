@@ -17,12 +17,16 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 		return Result{}, err
 	}
 	defer topo.close()
-	cs, err := r.open(ctx, lib, sc, topo.urls)
+	var ac *attemptCounter
+	if isOurs(lib) {
+		ac = &attemptCounter{}
+	}
+	cs, err := r.open(ctx, lib, sc, topo.urls, ac)
 	if err != nil {
 		return Result{}, err
 	}
 	tag := r.tag(i, round, lib)
-	w := r.workload(lib, sc, tag, topo, cs)
+	w := r.workload(lib, sc, tag, topo, cs, ac)
 	win, before, after, err := r.measure(ctx, w, topo.live)
 	if err == nil {
 		err = sleep(ctx, r.cfg.Settle) // stragglers and background clean-ups finish
@@ -44,26 +48,27 @@ func (r *runner) runOnce(ctx context.Context, i int, sc Scenario, lib string, ro
 	return result(lib, round, win, before, after, left), nil
 }
 
-// workload returns lib's workload on sc over the clients cs, its lock names starting with tag.
-func (r *runner) workload(lib string, sc Scenario, tag string, topo *topology, cs []client) workload {
-	w := workload{sc: sc, cs: cs, base: tag}
+// workload returns lib's workload on sc over the clients cs, its lock names starting with tag,
+// its clients of ours observed by ac.
+func (r *runner) workload(lib string, sc Scenario, tag string, topo *topology, cs []client, ac *attemptCounter) workload {
+	w := workload{sc: sc, cs: cs, base: tag, attempts: ac}
 	key := func(name string) string { return r.prefix(Ours) + "{" + name + "}" } // package quorum's layout
 	if !isOurs(lib) {
 		w.base = r.prefix(lib) + tag // redsync uses the name as the key
 		key = func(name string) string { return name }
 	}
-	w.open = func(ctx context.Context) (client, error) { return r.openOne(ctx, lib, sc, topo.urls) }
+	w.open = func(ctx context.Context) (client, error) { return r.openOne(ctx, lib, sc, topo.urls, ac) }
 	w.freeAt = func(ctx context.Context, name string) (time.Time, error) {
 		return r.admin.freeAt(ctx, topo.live, key(name), sc.Nodes/2+1)
 	}
 	return w
 }
 
-// open returns sc.clients() clients of lib over urls.
-func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []string) ([]client, error) {
+// open returns sc.clients() clients of lib over urls; those of ours report to ac.
+func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []string, ac *attemptCounter) ([]client, error) {
 	var cs []client
 	for range sc.clients() {
-		c, err := r.openOne(ctx, lib, sc, urls)
+		c, err := r.openOne(ctx, lib, sc, urls, ac)
 		if err != nil {
 			return nil, errors.Join(err, closeAll(cs))
 		}
@@ -72,12 +77,14 @@ func (r *runner) open(ctx context.Context, lib string, sc Scenario, urls []strin
 	return cs, nil
 }
 
-// openOne returns one client of lib over urls, with the options of sc.
-func (r *runner) openOne(ctx context.Context, lib string, sc Scenario, urls []string) (client, error) {
+// openOne returns one client of lib over urls, with the options of sc; one of ours reports its
+// attempts to ac.
+func (r *runner) openOne(ctx context.Context, lib string, sc Scenario, urls []string, ac *attemptCounter) (client, error) {
 	if !isOurs(lib) {
 		return openRedsync(urls, sc.PeerFailFast, sc.TTL)
 	}
-	c, err := openOurs(ctx, urls, quorum.Options{KeyPrefix: r.prefix(lib), TTL: sc.TTL, DisableNotify: lib == OursPolling})
+	c, err := openOurs(ctx, urls, quorum.Options{KeyPrefix: r.prefix(lib), TTL: sc.TTL,
+		DisableNotify: lib == OursPolling, Observer: ac})
 	switch {
 	case err != nil:
 		return nil, err
@@ -103,7 +110,7 @@ func (r *runner) measure(ctx context.Context, w workload, live []int) (*window, 
 		drive(wctx, w, "warm", r.cfg.WarmUp, 0)
 		cancel()
 	}
-	before, err := r.takeSample(ctx, live, false)
+	before, err := r.takeSample(ctx, live, w.attempts, false)
 	if err != nil {
 		return nil, before, before, err
 	}
@@ -121,7 +128,7 @@ func (r *runner) measure(ctx context.Context, w workload, live []int) (*window, 
 	if err := ctx.Err(); err != nil {
 		return nil, before, before, fmt.Errorf("interrupted: %w", err)
 	}
-	after, err := r.takeSample(ctx, live, true)
+	after, err := r.takeSample(ctx, live, w.attempts, true)
 	return win, before, after, err
 }
 

@@ -33,6 +33,10 @@ func (rep Report) Header() []string {
 		lines = append(lines, "election scenarios: op = the leader crashes or resigns; p50, p99, p99.9 are the time from "+
 			"then until another candidate's campaign returns: a failover, a handover")
 	}
+	if rep.hasKind(Waiting) || rep.hasKind(Failover) || rep.hasKind(Handover) {
+		lines = append(lines, "attempts/grant (wait and election scenarios): ours' quorum attempts (a semaphore's: one per "+
+			"slot tried) per grant, over every op of the run, measured or not; redsync's are not counted")
+	}
 	if rep.InProcess {
 		lines = append(lines, notRepresentative)
 	}
