@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,6 +162,32 @@ func (a *admin) drop(ctx context.Context, pattern string) error {
 		}
 	}
 	return nil
+}
+
+// freeAt returns when key will have expired on k of the nodes, if nobody extends it: per node,
+// the time just before its PTTL was read plus that PTTL (at most a round trip early), and of
+// these the k-th earliest. A key missing from a node has expired there; one without an expiry
+// never will, which is an error.
+func (a *admin) freeAt(ctx context.Context, nodes []int, key string, k int) (time.Time, error) {
+	var at []time.Time
+	for _, i := range nodes {
+		pctx, cancel := context.WithTimeout(ctx, adminTimeout)
+		t0 := time.Now()
+		d, err := a.clients[i].PTTL(pctx, key).Result()
+		cancel()
+		switch {
+		case err != nil:
+			return time.Time{}, fmt.Errorf("bench: PTTL %s on %s: %w", key, a.urls[i], err)
+		case d == -1: // go-redis passes Redis's -1 (no expiry) and -2 (no key) on as nanoseconds
+			return time.Time{}, fmt.Errorf("bench: PTTL %s on %s: the key has no expiry", key, a.urls[i])
+		}
+		at = append(at, t0.Add(max(d, 0)))
+	}
+	if k < 1 || k > len(at) {
+		return time.Time{}, fmt.Errorf("bench: expiry of %s on %d of %d nodes", key, k, len(at))
+	}
+	slices.SortFunc(at, time.Time.Compare)
+	return at[k-1], nil
 }
 
 // closedPortURL returns the URL of a loopback port that nothing listens on (it was free a

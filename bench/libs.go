@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
-	"github.com/go-redsync/redsync/v4"
-	rsredis "github.com/go-redsync/redsync/v4/redis"
-	"github.com/go-redsync/redsync/v4/redis/goredis/v9"
-	"github.com/redis/go-redis/v9"
-
+	"github.com/quorumlock/quorumlock/election"
 	"github.com/quorumlock/quorumlock/quorum"
 )
 
@@ -17,6 +14,8 @@ import (
 const (
 	Ours    = "ours"
 	Redsync = "redsync"
+	// OursPolling is ours with quorum.Options.DisableNotify: Acquire waits by polling alone.
+	OursPolling = "ours (polling)"
 )
 
 // client is one library's lock client over one set of nodes, for one run.
@@ -26,18 +25,39 @@ type client interface {
 	// try makes one attempt at the named lock and releases it if granted. A refusal because
 	// someone else holds the lock is not an error.
 	try(ctx context.Context, name string) (granted bool, err error)
+	// wait takes the named lock as the library's Lock does, holds it for hold and releases it.
+	// It returns how long the library took to grant it (or to fail), and whether it did.
+	wait(ctx context.Context, name string, hold time.Duration) (waited time.Duration, granted bool, err error)
+	// campaign blocks until this client leads the election of name, or ctx ends, and returns
+	// its term, which stays extended until it is resigned or crashed.
+	campaign(ctx context.Context, name string) (term, error)
+	// close closes the client; it is idempotent.
 	close() error
 }
 
-// oursClient is a quorum.Locker with its default options.
-type oursClient struct{ l *quorum.Locker }
+// term is one term of leadership won by a client's campaign.
+type term interface {
+	// resign ends the term and releases its lock, so that another candidate can lead; it
+	// releases even when ctx has ended.
+	resign(ctx context.Context) error
+	// crash ends the term as the death of its process would: extensions stop and the client
+	// that won it is closed, without releasing, so that the lock's keys are left to expire.
+	// The client must not be used again.
+	crash() error
+}
 
-func openOurs(ctx context.Context, urls []string, prefix string) (*oursClient, error) {
-	l, err := quorum.Dial(ctx, urls, quorum.Options{KeyPrefix: prefix})
+// oursClient is a quorum.Locker, with the options of its run.
+type oursClient struct {
+	l  *quorum.Locker
+	id string // the candidate's ID in an election
+}
+
+func openOurs(ctx context.Context, urls []string, opts quorum.Options) (*oursClient, error) {
+	l, err := quorum.Dial(ctx, urls, opts)
 	if err != nil {
 		return nil, fmt.Errorf("bench: dial ours: %w", err)
 	}
-	return &oursClient{l: l}, nil
+	return &oursClient{l: l, id: "bench-" + randomHex(4)}, nil
 }
 
 func (c *oursClient) pair(ctx context.Context, name string) error {
@@ -59,88 +79,41 @@ func (c *oursClient) try(ctx context.Context, name string) (bool, error) {
 	return true, le.Release(ctx)
 }
 
+func (c *oursClient) wait(ctx context.Context, name string, hold time.Duration) (time.Duration, bool, error) {
+	t0 := time.Now()
+	le, err := c.l.Acquire(ctx, name)
+	waited := time.Since(t0)
+	if err != nil {
+		return waited, false, err
+	}
+	err = sleep(ctx, hold)
+	return waited, true, errors.Join(err, le.Release(ctx))
+}
+
+// campaign runs election.Campaign, as the candidate c.id with the election's default options.
+func (c *oursClient) campaign(ctx context.Context, name string) (term, error) {
+	t, err := election.New(c.l, name, election.Options{ID: c.id}).Campaign(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &oursTerm{t: t, c: c}, nil
+}
+
 // close waits for the Locker's background clean-ups, then closes its connections.
 func (c *oursClient) close() error { return c.l.Close() }
 
-// redsyncClient is redsync over goredis/v9 pools, one go-redis client per URL with the options
-// redis.ParseURL gives, and NewMutex with its defaults (plus WithFailFast when asked).
-type redsyncClient struct {
-	rs      *redsync.Redsync
-	clients []*redis.Client
-	opts    []redsync.Option
+// oursTerm is an election.Term won by an oursClient.
+type oursTerm struct {
+	t *election.Term
+	c *oursClient
 }
 
-func openRedsync(urls []string, failFast bool) (*redsyncClient, error) {
-	c := &redsyncClient{}
-	pools := make([]rsredis.Pool, 0, len(urls))
-	for _, u := range urls {
-		o, err := redis.ParseURL(u)
-		if err != nil {
-			_ = c.close()
-			return nil, fmt.Errorf("bench: redsync node URL %q: %w", u, err)
-		}
-		rc := redis.NewClient(o)
-		c.clients = append(c.clients, rc)
-		pools = append(pools, goredis.NewPool(rc))
-	}
-	c.rs = redsync.New(pools...)
-	if failFast {
-		c.opts = []redsync.Option{redsync.WithFailFast(true)}
-	}
-	return c, nil
-}
+func (t *oursTerm) resign(ctx context.Context) error { return t.t.Resign(ctx) }
 
-func (c *redsyncClient) pair(ctx context.Context, name string) error {
-	m := c.rs.NewMutex(name, c.opts...)
-	if err := m.LockContext(ctx); err != nil {
-		return err
-	}
-	ok, err := m.UnlockContext(ctx)
-	if !ok {
-		return fmt.Errorf("redsync: unlock not confirmed by a majority: %w", errOrUnknown(err))
-	}
-	return nil
-}
-
-func (c *redsyncClient) try(ctx context.Context, name string) (bool, error) {
-	m := c.rs.NewMutex(name, c.opts...)
-	err := m.TryLockContext(ctx)
-	switch {
-	case err == nil:
-	case refused(err):
-		return false, nil
-	default:
-		return false, err
-	}
-	ok, err := m.UnlockContext(ctx)
-	if !ok {
-		return true, fmt.Errorf("redsync: unlock not confirmed by a majority: %w", errOrUnknown(err))
-	}
-	return true, nil
-}
-
-func (c *redsyncClient) close() error {
-	var errs []error
-	for _, rc := range c.clients {
-		errs = append(errs, rc.Close())
-	}
-	return errors.Join(errs...)
-}
-
-// refused reports whether err from redsync says the lock is held by someone else. redsync
-// returns ErrTaken and ErrNodeTaken as pointers; both forms are accepted.
-func refused(err error) bool {
-	var taken *redsync.ErrTaken
-	var nodeTaken *redsync.ErrNodeTaken
-	var takenV redsync.ErrTaken
-	var nodeTakenV redsync.ErrNodeTaken
-	return errors.Is(err, redsync.ErrFailed) || errors.As(err, &taken) || errors.As(err, &nodeTaken) ||
-		errors.As(err, &takenV) || errors.As(err, &nodeTakenV)
-}
-
-func errOrUnknown(err error) error {
-	if err == nil {
-		return errors.New("no error given")
-	}
+// crash closes the Locker, which stops extending the term's lease and does not release it.
+// Resign then only waits for the term's keeper goroutine: its release fails, closed.
+func (t *oursTerm) crash() error {
+	err := t.c.close()
+	_ = t.t.Resign(context.Background())
 	return err
 }

@@ -21,18 +21,43 @@ const (
 // workload is one library's work in one run of a scenario.
 type workload struct {
 	sc   Scenario
-	c    client
-	base string // every lock name of the run starts with this
+	cs   []client // sc.clients() of them
+	base string   // every lock name of the run starts with this
+	// attempts counts the attempts and grants of every client of ours in the run; nil for
+	// redsync.
+	attempts *attemptCounter
+	// open opens one more client, as those of cs (Failover: to replace a crashed candidate).
+	open func(ctx context.Context) (client, error)
+	// freeAt returns when the lock name will be free on a majority of the nodes, once its
+	// holder stopped extending it: when its key expires on the majority-th node (Failover).
+	freeAt func(ctx context.Context, name string) (time.Time, error)
 }
+
+// client returns the client of worker id.
+func (w workload) client(id int) client { return w.cs[id%len(w.cs)] }
 
 // window is what one stretch of a workload observed.
 type window struct {
-	ops, grants, errs atomic.Int64
+	ops, grants, errs atomic.Int64 // measured ops
 	elapsed           time.Duration
+	// unmeasured counts the ops run only to keep the contention up (Waiting): with the measured
+	// ones, they used the CPU and allocations sampled around the window.
+	unmeasured atomic.Int64
+	// span, when positive (Waiting), is the measured window, and spanOps and spanGrants the
+	// measured ops that ended within it: the rates count these over span.
+	span                time.Duration
+	spanOps, spanGrants int64
+	// pastExpiry (Failover) holds the part of each failover after the crashed leader's keys
+	// expired, in microseconds.
+	pastExpiry *hdrhistogram.Histogram
 
 	mu       sync.Mutex
 	hist     *hdrhistogram.Histogram
 	firstErr error
+}
+
+func newWindow() *window {
+	return &window{hist: newHistogram()}
 }
 
 func (w *window) record(d time.Duration, granted bool, err error) {
@@ -64,8 +89,10 @@ func percentiles(h *hdrhistogram.Histogram) (p50, p99, p999 time.Duration) {
 
 // drive runs w with sc.Workers goroutines for d, or until maxOps ops were started (0: no
 // limit), or until ctx ends, and waits for every goroutine. phase goes into the lock names.
+// In a Waiting workload, the ops still waiting at the end meet fewer and fewer contenders:
+// this is right for a warm-up, and driveWaiting measures one.
 func drive(ctx context.Context, w workload, phase string, d time.Duration, maxOps int64) *window {
-	win := &window{hist: hdrhistogram.New(histMin, histMax, histDigits)}
+	win := newWindow()
 	var started atomic.Int64
 	start := time.Now()
 	until := start.Add(d)
@@ -81,7 +108,7 @@ func drive(ctx context.Context, w workload, phase string, d time.Duration, maxOp
 				}
 				name := names.next()
 				t0 := time.Now()
-				granted, err := w.op(ctx, name)
+				granted, err := w.op(ctx, id, name)
 				win.record(time.Since(t0), granted, err)
 			}
 		}()
@@ -91,12 +118,16 @@ func drive(ctx context.Context, w workload, phase string, d time.Duration, maxOp
 	return win
 }
 
-// op runs one operation of the workload.
-func (w workload) op(ctx context.Context, name string) (bool, error) {
-	if w.sc.Kind == Contended {
-		return w.c.try(ctx, name)
+// op runs one operation of the workload for worker id.
+func (w workload) op(ctx context.Context, id int, name string) (bool, error) {
+	switch w.sc.Kind {
+	case Contended:
+		return w.client(id).try(ctx, name)
+	case Waiting:
+		_, granted, err := w.client(id).wait(ctx, name, w.sc.Hold)
+		return granted, err
 	}
-	err := w.c.pair(ctx, name)
+	err := w.client(id).pair(ctx, name)
 	return err == nil, err
 }
 
@@ -110,8 +141,8 @@ type namer struct {
 
 func newNamer(w workload, phase string, id int) *namer {
 	switch {
-	case w.sc.Kind == Contended:
-		return &namer{fixed: w.base + ".one"}
+	case w.sc.Kind == Contended || w.sc.Kind == Waiting:
+		return &namer{fixed: sharedName(w)}
 	case w.sc.Naming == OwnName:
 		return &namer{fixed: w.base + "." + phase + ".w" + strconv.Itoa(id)}
 	}
@@ -134,14 +165,19 @@ type sample struct {
 	mallocs     uint64        // this process
 	server      time.Duration // summed over the nodes in use
 	serverKnown bool
+	// attempts and grants are the run's attemptCounter (zero for redsync): quorum attempts of
+	// this run's clients so far, and those granted.
+	attempts, grants int64
 }
 
-// takeSample reads the process's CPU and allocations and the nodes' CPU. clientFirst orders
-// the reads so that reading the nodes stays outside the client's window.
-func (r *runner) takeSample(ctx context.Context, live []int, clientFirst bool) (sample, error) {
+// takeSample reads the process's CPU and allocations, the attempts counted by ac (nil: none)
+// and the nodes' CPU. clientFirst orders the reads so that reading the nodes stays outside the
+// client's window.
+func (r *runner) takeSample(ctx context.Context, live []int, ac *attemptCounter, clientFirst bool) (sample, error) {
 	var s sample
 	var err error
 	readClient := func() error {
+		s.attempts, s.grants = ac.read()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		s.mallocs = ms.Mallocs
@@ -162,6 +198,9 @@ func (r *runner) takeSample(ctx context.Context, live []int, clientFirst bool) (
 	return s, err
 }
 
+// sharedName is the one lock name of a Contended, Waiting or election workload.
+func sharedName(w workload) string { return w.base + ".one" }
+
 // result turns a measured window and the samples around it into a Result.
 func result(lib string, round int, w *window, before, after sample, keysLeft int) Result {
 	r := Result{Library: lib, Round: round, Ops: w.ops.Load(), Grants: w.grants.Load(),
@@ -171,18 +210,27 @@ func result(lib string, round int, w *window, before, after sample, keysLeft int
 		r.FirstError = w.firstErr.Error()
 	}
 	r.P50, r.P99, r.P999 = percentiles(w.hist)
-	if secs := w.elapsed.Seconds(); secs > 0 {
-		r.OpsPerSec = float64(r.Ops) / secs
-		r.GrantsPerSec = float64(r.Grants) / secs
+	if w.pastExpiry != nil {
+		r.PastExpiryP50, r.PastExpiryP99, _ = percentiles(w.pastExpiry)
+	}
+	ops, grants := r.Ops, r.Grants
+	if w.span > 0 {
+		r.Elapsed, ops, grants = w.span, w.spanOps, w.spanGrants
+	}
+	if secs := r.Elapsed.Seconds(); secs > 0 {
+		r.OpsPerSec = float64(ops) / secs
+		r.GrantsPerSec = float64(grants) / secs
 	}
 	if r.Ops == 0 {
 		r.ServerCPUKnown = false
 		return r
 	}
-	r.ClientCPUPerOp = (after.cpu - before.cpu) / time.Duration(r.Ops)
-	r.AllocsPerOp = float64(after.mallocs-before.mallocs) / float64(r.Ops)
+	all := r.Ops + w.unmeasured.Load() // every op run between the samples
+	r.ClientCPUPerOp = (after.cpu - before.cpu) / time.Duration(all)
+	r.AllocsPerOp = float64(after.mallocs-before.mallocs) / float64(all)
+	r.AttemptsPerGrant = attemptsPerGrant(before, after)
 	if r.ServerCPUKnown {
-		r.ServerCPUPerOp = (after.server - before.server) / time.Duration(r.Ops)
+		r.ServerCPUPerOp = (after.server - before.server) / time.Duration(all)
 	}
 	return r
 }

@@ -25,7 +25,10 @@ type Metric struct {
 }
 
 // Value returns the metric of r in a scenario of kind k, and false when it does not apply or
-// is unknown (grants/s outside the contended scenario; server CPU of miniredis).
+// is unknown: grants/s but where an op can be refused or wait (in the others every op that
+// succeeds is a grant), ops/s of elections (paced by the time each leader leads, and for
+// failovers by the TTL), server CPU of miniredis, attempts per grant of redsync (not counted)
+// and of the scenarios where no op waits.
 func (m Metric) Value(k Kind, r Result) (float64, bool) { return m.value(k, r) }
 
 // Format renders a value of the metric for a table.
@@ -40,10 +43,15 @@ func Metrics() []Metric {
 		return always(func(r Result) float64 { return float64(f(r)) })
 	}
 	return []Metric{
-		{"ops_per_sec", "ops/s", Higher, always(func(r Result) float64 { return r.OpsPerSec }), formatRate},
-		{"grants_per_sec", "grants/s", Higher, func(k Kind, r Result) (float64, bool) {
-			return r.GrantsPerSec, k == Contended
+		{"ops_per_sec", "ops/s", Higher, func(k Kind, r Result) (float64, bool) {
+			return r.OpsPerSec, !k.elects()
 		}, formatRate},
+		{"grants_per_sec", "grants/s", Higher, func(k Kind, r Result) (float64, bool) {
+			return r.GrantsPerSec, k == Contended || k == Waiting
+		}, formatRate},
+		{"attempts_per_grant", "attempts/grant", Lower, func(k Kind, r Result) (float64, bool) {
+			return r.AttemptsPerGrant, (k == Waiting || k.elects()) && r.AttemptsPerGrant > 0
+		}, formatCount},
 		{"p50", "p50", Lower, dur(func(r Result) time.Duration { return r.P50 }), formatDur},
 		{"p99", "p99", Lower, dur(func(r Result) time.Duration { return r.P99 }), formatDur},
 		{"p999", "p99.9", Lower, dur(func(r Result) time.Duration { return r.P999 }), formatDur},

@@ -29,12 +29,21 @@ type ScenarioReport struct {
 	Scenario Scenario `json:"scenario"`
 	// Skipped says why the scenario did not run; empty when it ran.
 	Skipped string `json:"skipped,omitempty"`
-	// PeerLabel names the peer as run: "redsync", or "redsync (FailFast)".
+	// PeerLabel names the peer as run: "redsync", or "redsync (FailFast)"; empty when ours ran
+	// alone (a semaphore), and Peer and Ratios are then empty too.
 	PeerLabel string  `json:"peer_label"`
 	Ours      Summary `json:"ours"`
 	Peer      Summary `json:"peer"`
 	// Ratios are ours/peer for every metric both libraries have a value for.
 	Ratios []Ratio `json:"ratios"`
+	// Polling is ours waiting by polling alone (OursPolling), for a scenario with Polling;
+	// nil otherwise.
+	Polling *Summary `json:"polling,omitempty"`
+	// PollingRatios are ours/Polling: waiting by notification over waiting by polling, in the
+	// same run.
+	PollingRatios []Ratio `json:"polling_ratios,omitempty"`
+	// Targets are the scenario's targets, each with the ratio this run measured.
+	Targets []TargetResult `json:"targets,omitempty"`
 }
 
 // Summary aggregates the rounds of one library in one scenario.
@@ -51,7 +60,7 @@ type Result struct {
 	Library string `json:"library"`
 	Round   int    `json:"round"`
 	Ops     int64  `json:"ops"`
-	Grants  int64  `json:"grants"` // contended: attempts that were granted; pairs: ops that succeeded
+	Grants  int64  `json:"grants"` // contended: attempts that were granted; others: ops that succeeded
 	Errors  int64  `json:"errors"` // ops that failed other than by a refusal
 	// FirstError is the message of the first failed op, for diagnosis.
 	FirstError     string        `json:"first_error,omitempty"`
@@ -63,10 +72,20 @@ type Result struct {
 	P999           time.Duration `json:"p999"`
 	ClientCPUPerOp time.Duration `json:"client_cpu_per_op"`
 	AllocsPerOp    float64       `json:"allocs_per_op"`
+	// AttemptsPerGrant is, for ours, the attempts its clients made per grant between the
+	// samples, measured ops and those that only kept the contention up alike: quorum attempts
+	// (quorum.EventAcquire), one per name tried, so a semaphore's attempt counts once per slot
+	// it tried. Zero when not counted (redsync) or nothing was granted.
+	AttemptsPerGrant float64 `json:"attempts_per_grant,omitempty"`
 	// ServerCPUKnown is false when a node did not report its CPU; ServerCPUPerOp is then zero.
 	ServerCPUKnown bool          `json:"server_cpu_known"`
 	ServerCPUPerOp time.Duration `json:"server_cpu_per_op"`
 	KeysLeft       int           `json:"keys_left"`
+	// PastExpiryP50 and PastExpiryP99 (Failover) are percentiles of the part of each failover
+	// after the crashed leader's keys had expired on a majority of the nodes (by PTTL read just
+	// after the crash): how long the candidates took to notice, apart from the TTL.
+	PastExpiryP50 time.Duration `json:"past_expiry_p50,omitempty"`
+	PastExpiryP99 time.Duration `json:"past_expiry_p99,omitempty"`
 }
 
 // summarize returns the Summary of rounds.
@@ -89,8 +108,11 @@ func summarize(rounds []Result) Summary {
 	m.P50 = medD(func(r Result) time.Duration { return r.P50 })
 	m.P99 = medD(func(r Result) time.Duration { return r.P99 })
 	m.P999 = medD(func(r Result) time.Duration { return r.P999 })
+	m.PastExpiryP50 = medD(func(r Result) time.Duration { return r.PastExpiryP50 })
+	m.PastExpiryP99 = medD(func(r Result) time.Duration { return r.PastExpiryP99 })
 	m.ClientCPUPerOp = medD(func(r Result) time.Duration { return r.ClientCPUPerOp })
 	m.AllocsPerOp = med(func(r Result) float64 { return r.AllocsPerOp })
+	m.AttemptsPerGrant = med(func(r Result) float64 { return r.AttemptsPerGrant })
 	m.ServerCPUKnown = true
 	for _, r := range rounds {
 		m.ServerCPUKnown = m.ServerCPUKnown && r.ServerCPUKnown

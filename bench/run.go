@@ -64,7 +64,7 @@ func (r *runner) scenarios(ctx context.Context, rep *Report) error {
 	total := 0
 	for _, sc := range r.cfg.Scenarios {
 		if r.skip(sc) == "" {
-			total += 2 * r.cfg.Rounds
+			total += len(libraries(sc)) * r.cfg.Rounds
 		}
 	}
 	done := 0
@@ -94,33 +94,55 @@ func (r *runner) newReport(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
-// scenario runs one scenario: rounds × (ours, peer).
+// libraries returns the libraries sc runs, in the order they alternate within a round: ours
+// first.
+func libraries(sc Scenario) []string {
+	libs := []string{Ours}
+	if sc.hasPeer() {
+		libs = append(libs, Redsync)
+	}
+	if sc.Polling {
+		libs = append(libs, OursPolling)
+	}
+	return libs
+}
+
+// scenario runs one scenario: rounds × (ours, peer[, ours polling]).
 func (r *runner) scenario(ctx context.Context, i int, sc Scenario, done *int, total int) (ScenarioReport, error) {
-	sr := ScenarioReport{Scenario: sc, PeerLabel: Redsync, Skipped: r.skip(sc)}
-	if sc.PeerFailFast {
+	sr := ScenarioReport{Scenario: sc, Skipped: r.skip(sc)}
+	switch {
+	case !sc.hasPeer():
+	case sc.PeerFailFast:
 		sr.PeerLabel = Redsync + " (FailFast)"
+	default:
+		sr.PeerLabel = Redsync
 	}
 	if sr.Skipped != "" {
 		return sr, nil
 	}
-	var ours, peer []Result
+	results := map[string][]Result{}
 	for round := 1; round <= r.cfg.Rounds; round++ {
-		for _, lib := range []string{Ours, Redsync} {
+		for _, lib := range libraries(sc) {
 			r.progress(Progress{Done: *done, Total: total, Scenario: sc.Name, Library: lib, Round: round})
 			res, err := r.runOnce(ctx, i, sc, lib, round)
 			if err != nil {
 				return sr, fmt.Errorf("bench: scenario %s, %s, round %d: %w", sc.Name, lib, round, err)
 			}
 			*done++
-			if lib == Ours {
-				ours = append(ours, res)
-			} else {
-				peer = append(peer, res)
-			}
+			results[lib] = append(results[lib], res)
 		}
 	}
-	sr.Ours, sr.Peer = summarize(ours), summarize(peer)
-	sr.Ratios = ratios(sc.Kind, sr.Ours.Median, sr.Peer.Median)
+	sr.Ours = summarize(results[Ours])
+	if sc.hasPeer() {
+		sr.Peer = summarize(results[Redsync])
+		sr.Ratios = ratios(sc.Kind, sr.Ours.Median, sr.Peer.Median)
+	}
+	if sc.Polling {
+		p := summarize(results[OursPolling])
+		sr.Polling = &p
+		sr.PollingRatios = ratios(sc.Kind, sr.Ours.Median, p.Median)
+	}
+	sr.Targets = sr.evaluate()
 	return sr, nil
 }
 
@@ -136,8 +158,11 @@ func (r *runner) skip(sc Scenario) string {
 	if sc.DownNode {
 		live--
 	}
-	if live > len(r.cfg.Nodes) {
+	switch {
+	case live > len(r.cfg.Nodes):
 		return fmt.Sprintf("needs %d nodes, %d given", live, len(r.cfg.Nodes))
+	case sc.Kind == Failover && r.cfg.InProcess:
+		return "needs keys that expire in real time; miniredis expires them only when told"
 	}
 	return ""
 }
@@ -166,9 +191,12 @@ func (r *runner) bootstrap(ctx context.Context) error {
 	return r.admin.drop(ctx, r.pattern(Ours, r.runID+".bootstrap"))
 }
 
+// isOurs reports whether lib is quorumlock, waiting by notification or by polling.
+func isOurs(lib string) bool { return lib == Ours || lib == OursPolling }
+
 // prefix returns the key prefix of lib.
 func (r *runner) prefix(lib string) string {
-	if lib == Ours {
+	if isOurs(lib) {
 		return r.cfg.KeyPrefix + "q:"
 	}
 	return r.cfg.KeyPrefix + "rs:"
@@ -176,7 +204,7 @@ func (r *runner) prefix(lib string) string {
 
 // pattern matches every key lib writes for lock names that start with base.
 func (r *runner) pattern(lib, base string) string {
-	if lib == Ours {
+	if isOurs(lib) {
 		return r.prefix(Ours) + "{" + base + "*"
 	}
 	return r.prefix(Redsync) + base + "*"
@@ -244,7 +272,12 @@ func moduleVersion(path string) string {
 	return "(unknown version)"
 }
 
-// tag returns the part of the lock names unique to one run of scenario i.
-func (r *runner) tag(i, round int) string {
-	return r.runID + ".s" + strconv.Itoa(i) + ".r" + strconv.Itoa(round)
+// tag returns the part of the lock names unique to one run of scenario i. The two runs of ours
+// differ in it, so that keys one of them left are never counted as the other's.
+func (r *runner) tag(i, round int, lib string) string {
+	t := r.runID + ".s" + strconv.Itoa(i) + ".r" + strconv.Itoa(round)
+	if lib == OursPolling {
+		t += ".p"
+	}
+	return t
 }

@@ -21,6 +21,7 @@ func TestDefaultScenariosSweepLeavesOutTheClusterSize(t *testing.T) {
 	for _, tt := range tests {
 		names := bench.Names(bench.DefaultScenarios(tt.n))
 		for _, want := range append(tt.sweep, "uncontended", "parallel-16", "parallel-64", "contended-16",
+			"contended-16-wait", "contended-16-wait-shared", "semaphore-16-wait", "election-failover", "election-handover",
 			"slow-node", "slow-node-failfast", "node-down") {
 			if !slices.Contains(names, want) {
 				t.Errorf("DefaultScenarios(%d) lacks %s: %v", tt.n, want, names)

@@ -29,11 +29,12 @@ type panel struct {
 
 // WriteSVG writes a self-contained SVG chart: p50 latency and throughput per scenario, ours
 // beside redsync, on logarithmic axes (the scenarios span several orders of magnitude). Skipped
-// scenarios are left out.
+// scenarios are left out, and so are those that ran ours alone, and ours polling: only the table
+// shows them.
 func (rep Report) WriteSVG(w io.Writer) error {
 	var ran []ScenarioReport
 	for _, sr := range rep.Scenarios {
-		if sr.Skipped == "" {
+		if sr.Skipped == "" && sr.PeerLabel != "" {
 			ran = append(ran, sr)
 		}
 	}

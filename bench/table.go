@@ -25,10 +25,32 @@ func (rep Report) Header() []string {
 		"values: medians over rounds (keys left, errors: worst round); ratio = ours/redsync",
 		"op = Lock+Unlock; contended: one TryLock (+Unlock if granted); keys left: lock keys on the nodes after the run",
 	}
+	if rep.hasKind(Waiting) {
+		lines = append(lines, "wait scenarios: p50, p99, p99.9 are the wait from Lock (semaphore: Acquire) to grant, of the "+
+			"ops started in the window; rates count the ops ended in it; ours/polling = ours over ours with DisableNotify, same run")
+	}
+	if rep.hasKind(Failover) || rep.hasKind(Handover) {
+		lines = append(lines, "election scenarios: op = the leader crashes or resigns; p50, p99, p99.9 are the time from "+
+			"then until another candidate's campaign returns: a failover, a handover")
+	}
+	if rep.hasKind(Waiting) || rep.hasKind(Failover) || rep.hasKind(Handover) {
+		lines = append(lines, "attempts/grant (wait and election scenarios): ours' quorum attempts (a semaphore's: one per "+
+			"slot tried) per grant, over every op of the run, measured or not; redsync's are not counted")
+	}
 	if rep.InProcess {
 		lines = append(lines, notRepresentative)
 	}
 	return lines
+}
+
+// hasKind reports whether a scenario of kind k ran.
+func (rep Report) hasKind(k Kind) bool {
+	for _, sr := range rep.Scenarios {
+		if sr.Skipped == "" && sr.Scenario.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 func (rep Report) describeNodes() string {
@@ -56,7 +78,8 @@ func maxOpsNote(n int64) string {
 }
 
 // rows returns the table: a header row, a row saying which direction is better, then per
-// scenario one row per library and one of ratios.
+// scenario one row per library and one of ratios; a scenario with Polling adds ours polling and
+// the ratios ours/polling.
 func (rep Report) rows() [][]string {
 	metrics := Metrics()
 	head := []string{"scenario", "N", "library"}
@@ -72,15 +95,28 @@ func (rep Report) rows() [][]string {
 			out = append(out, pad([]string{sr.Scenario.Name, n, "skipped: " + sr.Skipped}, len(head)))
 			continue
 		}
+		k := sr.Scenario.Kind
 		ours := []string{sr.Scenario.Name, n, Ours}
 		peer := []string{"", "", sr.PeerLabel}
 		ratio := []string{"", "", "ours/redsync"}
 		for _, m := range metrics {
-			ours = append(ours, cell(m, sr.Scenario.Kind, sr.Ours.Median))
-			peer = append(peer, cell(m, sr.Scenario.Kind, sr.Peer.Median))
-			ratio = append(ratio, ratioCell(m, sr))
+			ours = append(ours, cell(m, k, sr.Ours.Median))
+			peer = append(peer, cell(m, k, sr.Peer.Median))
+			ratio = append(ratio, ratioCell(m, k, sr.Ours.Median, sr.Peer.Median))
 		}
-		out = append(out, ours, peer, ratio)
+		out = append(out, ours)
+		if sr.PeerLabel != "" {
+			out = append(out, peer, ratio)
+		}
+		if sr.Polling != nil {
+			polling := []string{"", "", OursPolling}
+			ratio := []string{"", "", "ours/polling"}
+			for _, m := range metrics {
+				polling = append(polling, cell(m, k, sr.Polling.Median))
+				ratio = append(ratio, ratioCell(m, k, sr.Ours.Median, sr.Polling.Median))
+			}
+			out = append(out, polling, ratio)
+		}
 	}
 	return out
 }
@@ -93,8 +129,8 @@ func cell(m Metric, k Kind, r Result) string {
 	return m.Format(v)
 }
 
-func ratioCell(m Metric, sr ScenarioReport) string {
-	if v, ok := ratio(m, sr.Scenario.Kind, sr.Ours.Median, sr.Peer.Median); ok {
+func ratioCell(m Metric, k Kind, ours, other Result) string {
+	if v, ok := ratio(m, k, ours, other); ok {
 		return formatRatio(v)
 	}
 	return "-"
@@ -107,14 +143,64 @@ func pad(row []string, n int) []string {
 	return row
 }
 
-// footer returns the scenario descriptions and the first error of every run that had errors.
+// targetLines returns a line per target of the scenarios that ran, with the ratio measured.
+func (rep Report) targetLines() []string {
+	var lines []string
+	for _, sr := range rep.Scenarios {
+		for _, tr := range sr.Targets {
+			if len(lines) == 0 {
+				lines = append(lines, "targets (ratio of medians, this run):")
+			}
+			lines = append(lines, fmt.Sprintf("  %s: %s", sr.Scenario.Name, tr.describe()))
+		}
+	}
+	return lines
+}
+
+// pastExpiryLines returns, per failover scenario that ran, the part of its failovers after the
+// crashed leader's keys expired, beside the peer's.
+func (rep Report) pastExpiryLines() []string {
+	var lines []string
+	for _, sr := range rep.Scenarios {
+		if sr.Skipped != "" || sr.Scenario.Kind != Failover {
+			continue
+		}
+		o, p := sr.Ours.Median, sr.Peer.Median
+		line := fmt.Sprintf("%s, after the crashed leader's keys expired on a majority (p50, p99): ours %s, %s",
+			sr.Scenario.Name, formatDur(float64(o.PastExpiryP50)), formatDur(float64(o.PastExpiryP99)))
+		if sr.PeerLabel != "" {
+			line += fmt.Sprintf("; %s %s, %s; ours/redsync %s, %s", sr.PeerLabel,
+				formatDur(float64(p.PastExpiryP50)), formatDur(float64(p.PastExpiryP99)),
+				durRatio(o.PastExpiryP50, p.PastExpiryP50), durRatio(o.PastExpiryP99, p.PastExpiryP99))
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// durRatio renders a/b as a ratio, or "-" when b is zero.
+func durRatio(a, b time.Duration) string {
+	if b == 0 {
+		return "-"
+	}
+	return formatRatio(float64(a) / float64(b))
+}
+
+// footer returns the scenario descriptions, the targets and the parts of failovers past expiry,
+// and the first error of every run that had errors.
 func (rep Report) footer() []string {
 	lines := []string{"scenarios:"}
 	for _, sr := range rep.Scenarios {
 		lines = append(lines, fmt.Sprintf("  %s: %s", sr.Scenario.Name, sr.Scenario.Description))
 	}
+	lines = append(lines, rep.targetLines()...)
+	lines = append(lines, rep.pastExpiryLines()...)
 	for _, sr := range rep.Scenarios {
-		for _, s := range []Summary{sr.Ours, sr.Peer} {
+		summaries := []Summary{sr.Ours, sr.Peer}
+		if sr.Polling != nil {
+			summaries = append(summaries, *sr.Polling)
+		}
+		for _, s := range summaries {
 			if s.Median.FirstError != "" {
 				lines = append(lines, fmt.Sprintf("first error, %s %s: %s",
 					sr.Scenario.Name, s.Median.Library, s.Median.FirstError))

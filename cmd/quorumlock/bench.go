@@ -173,8 +173,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	if cfg.list {
+		width := 0
 		for _, s := range scenarios {
-			fmt.Fprintf(stdout, "%-20s %s\n", s.Name, s.Description)
+			width = max(width, len(s.Name))
+		}
+		for _, s := range scenarios {
+			fmt.Fprintf(stdout, "%-*s  %s\n", width, s.Name, s.Description)
 		}
 		return 0
 	}
