@@ -68,9 +68,7 @@ func semaphoreHistory(permits int, res []int, starts []time.Duration) *proptest.
 		}
 		finals[r] = append(finals[r], elem)
 	}
-	for _, o := range update(proptest.ProbeClient, len(res)+1, 1000, 600*ms, slices.Clone(finals[0]), 1000) {
-		h.Ops = append(h.Ops, o) // the probe, in slot 0
-	}
+	h.Ops = append(h.Ops, update(proptest.ProbeClient, len(res)+1, 1000, 600*ms, slices.Clone(finals[0]), 1000)...) // the probe, in slot 0
 	finals[0] = append(finals[0], 1000)
 	slices.Sort(finals[0])
 	for r, f := range finals {
