@@ -33,7 +33,7 @@ func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption
 		return le, err
 	}
 	if l.opts.DisableNotify {
-		return l.retry(ctx, name, nil, blockedBy, err, opts)
+		return l.retry(ctx, name, nil, blockedBy, err, true, opts)
 	}
 	q := l.queues.join(name)
 	defer l.queues.leave(name, q)
@@ -48,7 +48,7 @@ func (l *Locker) Acquire(ctx context.Context, name string, opts ...AcquireOption
 	defer w.Close()
 	// Try again at once: a release between the first attempt and the subscription was not
 	// announced to us.
-	return l.retry(ctx, name, w, 0, nil, opts)
+	return l.retry(ctx, name, w, 0, err, false, opts)
 }
 
 // retryable tells the errors of an attempt after which Acquire tries again.
@@ -56,17 +56,18 @@ func retryable(err error) bool {
 	return errors.Is(err, ErrNotAcquired) || errors.Is(err, ErrUnavailable)
 }
 
-// retry makes attempts until one is granted, fails for good, or ctx ends; it starts at once
-// when last is nil, else with a pause after last, whose attempt found the lock blocked by
-// holders whose lowest token is blockedBy (0: not blocked). With no watch, it polls alone: a
+// retry makes attempts until one is granted, fails for good, or ctx ends; last is the error of
+// the attempt before, which found the lock blocked by holders whose lowest token is blockedBy
+// (0: not blocked), and retry pauses first if pause is set, else tries at once. An error
+// when ctx ends carries the last attempt's. With no watch, it polls alone: a
 // jittered pause growing from RetryDelayMin to RetryDelayMax whatever the cause. With w, a
 // pause after a blocked attempt lasts until w hears that those holders (or later ones)
 // released the lock, or at most a jittered RetryDelayMax; any other pause ends at any
 // announcement.
-func (l *Locker) retry(ctx context.Context, name string, w *Watch, blockedBy fencing.Token, last error, opts []AcquireOption) (*Lease, error) {
+func (l *Locker) retry(ctx context.Context, name string, w *Watch, blockedBy fencing.Token, last error, pause bool, opts []AcquireOption) (*Lease, error) {
 	delay := l.opts.RetryDelayMin
 	for {
-		if last != nil {
+		if pause {
 			if perr := l.wait(ctx, w, blockedBy, delay); perr != nil {
 				return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, perr, last)
 			}
@@ -77,10 +78,15 @@ func (l *Locker) retry(ctx context.Context, name string, w *Watch, blockedBy fen
 			}
 		}
 		le, b, err := l.tryAcquire(ctx, name, opts)
-		if err == nil || !retryable(err) {
-			return le, err
+		switch {
+		case err == nil:
+			return le, nil
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			return nil, fmt.Errorf("quorum: acquire %q: %w (last attempt: %w)", name, ctx.Err(), last)
+		case !retryable(err):
+			return nil, err
 		}
-		blockedBy, last = b, err
+		blockedBy, last, pause = b, err, true
 	}
 }
 
