@@ -154,7 +154,7 @@ const chunkRuns = 64
 
 // chunk checks runs scenarios drawn from seed.
 func (c *campaign) chunk(seed int64, runs int) *gopter.TestResult {
-	property := prop.ForAll(c.check, GenScenario(c.cfg.Nodes, c.cfg.MaxShrinks > 0))
+	property := prop.ForAll(c.check, genScenario(c.cfg.Nodes, c.cfg.MaxShrinks > 0, c.cfg.Mutant))
 	params := gopter.DefaultTestParametersWithSeed(seed)
 	params.MinSuccessfulTests = runs
 	params.Workers = min(c.cfg.Parallel, runs)

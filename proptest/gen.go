@@ -7,6 +7,7 @@ import (
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
+	"github.com/quorumlock/quorumlock/internal/mutants"
 )
 
 // A family builds one kind of scenario from a random source. The random family draws every
@@ -16,27 +17,28 @@ type family struct {
 	name   string
 	weight int
 	build  func(r *rand.Rand, s *Scenario)
+	aims   []mutants.Mutant // the mutants it is built to catch (PROTOCOL.md §12)
 }
 
 var families = []family{
-	{"random", 30, buildRandom},
-	{"drift", 10, buildDrift},         // in-model drift on every node: the drift allowance (no-drift)
-	{"amnesia", 10, buildAmnesia},     // data loss under a held lease: quarantine (skip-heal)
-	{"split", 10, buildSplit},         // grants on changing majorities: token order (incr-token)
-	{"stall", 10, buildStall},         // a stalled minority: no waiting for stragglers (wait-all)
-	{"stall-lossy", 10, buildLossy},   // failed attempts with keys set: clean-up (no-cleanup)
-	{"jump", 10, buildJump},           // keys that expire while held: extend never re-creates (extend-recreates)
-	{"pause", 10, buildPause},         // stale holders that act late: compare-and-delete (blind-release)
-	{"restart", 10, buildRestart},     // kill -9 and restart under held leases, with and without data
-	{"partition", 10, buildPartition}, // clients that see different majorities, one way or both
-	{"wall", 5, buildWall},            // client wall clocks that step back and ahead, by up to days
-	{"rolling", 10, buildRolling},     // every node restarts in turn, sometimes all at once or idle (auto-bootstrap)
-	{"rollback", 15, buildRollback},   // a node restarts from an older snapshot (marker-blind)
-	{"freeze", 5, buildFreeze},        // clients pause mid-round while a node is forgetful
-	{"late-heal", 10, buildLateHeal},  // a heal round whose amnesic answer comes late (late-reply), scripted
-	{"notify", 15, buildNotify},       // waiters that only a release announcement wakes in time
-	{"semaphore", 15, buildSemaphore}, // permits taken by clients that each see another majority (semaphore-majority)
-	{"election", 15, buildElection},   // candidates that lead, resign, stop and hand over (leader-releases-early, observe-skips-vacancy)
+	{"random", 30, buildRandom, []mutants.Mutant{mutants.NoCleanup, mutants.DoNoDefer}},
+	{"drift", 10, buildDrift, []mutants.Mutant{mutants.NoDrift}},                                               // in-model drift on every node: the drift allowance
+	{"amnesia", 10, buildAmnesia, []mutants.Mutant{mutants.SkipHeal}},                                          // data loss under a held lease: quarantine
+	{"split", 10, buildSplit, []mutants.Mutant{mutants.IncrToken}},                                             // grants on changing majorities: token order
+	{"stall", 10, buildStall, []mutants.Mutant{mutants.WaitAll}},                                               // a stalled minority: no waiting for stragglers
+	{"stall-lossy", 10, buildLossy, []mutants.Mutant{mutants.NoCleanup}},                                       // failed attempts with keys set: clean-up
+	{"jump", 10, buildJump, []mutants.Mutant{mutants.ExtendRecreate}},                                          // keys that expire while held: extend never re-creates
+	{"pause", 10, buildPause, []mutants.Mutant{mutants.BlindRelease, mutants.DoNoDefer}},                       // stale holders that act late: compare-and-delete
+	{"restart", 10, buildRestart, nil},                                                                         // kill -9 and restart under held leases, with and without data
+	{"partition", 10, buildPartition, nil},                                                                     // clients that see different majorities, one way or both
+	{"wall", 5, buildWall, nil},                                                                                // client wall clocks that step back and ahead, by up to days
+	{"rolling", 10, buildRolling, []mutants.Mutant{mutants.AutoBootstrap}},                                     // every node restarts in turn, sometimes all at once or idle
+	{"rollback", 15, buildRollback, []mutants.Mutant{mutants.MarkerBlind}},                                     // a node restarts from an older snapshot
+	{"freeze", 5, buildFreeze, nil},                                                                            // clients pause mid-round while a node is forgetful
+	{"late-heal", 10, buildLateHeal, []mutants.Mutant{mutants.LateReply, mutants.SkipHeal, mutants.IncrToken}}, // a heal round whose amnesic answer comes late, scripted
+	{"notify", 15, buildNotify, nil},                                                                           // waiters that only a release announcement wakes in time
+	{"semaphore", 15, buildSemaphore, []mutants.Mutant{mutants.SemaphoreMajority}},                             // permits taken by clients that each see another majority
+	{"election", 15, buildElection, []mutants.Mutant{mutants.LeaderEarlyEnd, mutants.ObserveNoVacancy}},        // candidates that lead, resign, stop and hand over
 }
 
 var cuts = []string{CutBoth, CutRequests, CutReplies}
@@ -46,24 +48,31 @@ var cuts = []string{CutBoth, CutRequests, CutReplies}
 // uses real goroutines, timers and TCP, so the interleaving of a replay may differ.
 func ScenarioFromSeed(seed int64) Scenario {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x71c0))
-	total := 0
-	for _, f := range families {
-		total += f.weight
-	}
-	pick := r.IntN(total)
-	fam := families[len(families)-1]
-	for _, f := range families {
-		if pick < f.weight {
-			fam = f
-			break
-		}
-		pick -= f.weight
-	}
+	fam := pickFamily(r)
 	s := baseScenario(r)
 	s.Seed, s.Family = seed, fam.name
 	fam.build(r, &s)
 	return s
 }
+
+// pickFamily draws a family by weight: the first draw of a scenario's random source.
+func pickFamily(r *rand.Rand) family {
+	total := 0
+	for _, f := range families {
+		total += f.weight
+	}
+	pick := r.IntN(total)
+	for _, f := range families {
+		if pick < f.weight {
+			return f
+		}
+		pick -= f.weight
+	}
+	return families[len(families)-1]
+}
+
+// familyOf returns the family of the scenario that seed stands for.
+func familyOf(seed int64) family { return pickFamily(rand.New(rand.NewPCG(uint64(seed), 0x71c0))) }
 
 // baseScenario draws the parameters every family starts from.
 func baseScenario(r *rand.Rand) Scenario {
@@ -377,18 +386,41 @@ func allNodes(n int) []int {
 // generator's random source, its Seed, and is ScenarioFromSeed(Seed): a campaign seed fixes the
 // sequence of scenario seeds. With nodes > 0 every scenario runs on that many nodes (see
 // withNodes). With shrink, failing scenarios shrink with ShrinkScenario.
-func GenScenario(nodes int, shrink bool) gopter.Gen {
+func GenScenario(nodes int, shrink bool) gopter.Gen { return genScenario(nodes, shrink, "") }
+
+// genScenario is GenScenario for a campaign with mutant m enabled (none if empty): every other
+// scenario is drawn among the seeds of the families built to catch m, so that a campaign's
+// budget is not spent mostly on families that cannot see it. Every scenario is still
+// ScenarioFromSeed of its Seed, and replays from it.
+func genScenario(nodes int, shrink bool, m mutants.Mutant) gopter.Gen {
 	shrinker := gopter.NoShrinker
 	if shrink {
 		shrinker = ShrinkScenario
 	}
 	return func(p *gopter.GenParameters) *gopter.GenResult {
-		s := ScenarioFromSeed(p.Rng.Int63())
+		seed := p.Rng.Int63()
+		if m != "" && p.Rng.Intn(2) == 0 {
+			seed = aimedSeed(p.Rng, seed, m)
+		}
+		s := ScenarioFromSeed(seed)
 		if nodes > 0 {
 			s = withNodes(s, nodes)
 		}
 		return gopter.NewGenResult(s, shrinker)
 	}
+}
+
+// aimedSeed draws seeds, starting with seed, until one stands for a scenario of a family built
+// to catch m; it gives up after a bounded number of draws (m has no such family) and returns the
+// last one drawn.
+func aimedSeed(rng interface{ Int63() int64 }, seed int64, m mutants.Mutant) int64 {
+	for range 256 {
+		if slices.Contains(familyOf(seed).aims, m) {
+			return seed
+		}
+		seed = rng.Int63()
+	}
+	return seed
 }
 
 // ShrinkScenario shrinks a scenario towards a smaller one that may fail the same way: first the
