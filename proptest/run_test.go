@@ -81,8 +81,10 @@ func TestPausedHolderIsFenced(t *testing.T) {
 		if refused {
 			return
 		}
-		if try == 2 { // client 1 may not have read before client 0 resumed, on a loaded machine
-			t.Fatalf("the paused client's write was never refused:\n%v", h.Ops)
+		// Client 0 is granted after client 1 in about half the runs (then no holder follows its
+		// pause), and on a loaded machine client 1 may not have read before client 0 resumed.
+		if try == 9 {
+			t.Fatalf("the paused client's write was never refused in 10 runs; the last:\n%v", h.Ops)
 		}
 	}
 }
