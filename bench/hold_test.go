@@ -107,8 +107,13 @@ func TestHoldInterrupted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("err = %v, want interrupted", err)
 	}
-	if rep.Released != rep.Acquired || rep.KeysLeft != 0 {
-		t.Errorf("released %d of %d, %d keys left; want every lease released", rep.Released, rep.Acquired, rep.KeysLeft)
+	// As in TestHold: a release that times out on a loaded machine still runs on its node.
+	if rep.Released+rep.ReleaseErrors != rep.Acquired {
+		t.Errorf("released %d of %d, %d errors (first: %s); want every release sent",
+			rep.Released, rep.Acquired, rep.ReleaseErrors, rep.FirstReleaseError)
+	}
+	if left := waitNoLockKeys(t, nodes.URLs, 5*time.Second); left != 0 {
+		t.Errorf("%d lock keys left after the interrupted hold (the report counted %d)", left, rep.KeysLeft)
 	}
 }
 

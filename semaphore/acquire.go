@@ -31,7 +31,7 @@ func (s *Semaphore) Acquire(ctx context.Context, opts ...quorum.AcquireOption) (
 		return p, err
 	}
 	if s.locker.Options().DisableNotify || s.majorityMutant() { // the mutant's grants announce nothing
-		return s.retry(ctx, nil, err, opts)
+		return s.retry(ctx, nil, err, true, opts)
 	}
 	select {
 	case <-s.turn:
@@ -44,7 +44,7 @@ func (s *Semaphore) Acquire(ctx context.Context, opts ...quorum.AcquireOption) (
 		return nil, fmt.Errorf("semaphore: %q: %w", s.name, werr)
 	}
 	defer w.Close()
-	return s.retry(ctx, w.C(), nil, opts) // at once: a release may have come before the Watch
+	return s.retry(ctx, w.C(), err, false, opts) // at once: a release may have come before the Watch
 }
 
 // retryable tells the errors of an attempt after which Acquire tries again.
@@ -57,24 +57,30 @@ func (s *Semaphore) ended(ctxErr, last error) error {
 	return fmt.Errorf("semaphore: acquire %q: %w (last attempt: %w)", s.name, ctxErr, last)
 }
 
-// retry makes attempts until one is granted, fails for good, or ctx ends; it starts with an
-// attempt at once when last is nil, else with a pause. It pauses between attempts for a
-// jittered, growing delay, cut short by a value on wake (nil: polling alone).
-func (s *Semaphore) retry(ctx context.Context, wake <-chan struct{}, last error, opts []quorum.AcquireOption) (*Permit, error) {
+// retry makes attempts until one is granted, fails for good, or ctx ends; last is the error of
+// the attempt before, and retry pauses first if pause is set, else tries at once. It pauses
+// between attempts for a jittered, growing delay, cut short by a value on wake (nil: polling
+// alone). An error when ctx ends carries the last attempt's.
+func (s *Semaphore) retry(ctx context.Context, wake <-chan struct{}, last error, pause bool, opts []quorum.AcquireOption) (*Permit, error) {
 	o := s.locker.Options()
 	delay := o.RetryDelayMin
 	for {
-		if last != nil {
+		if pause {
 			if err := s.pause(ctx, jitter(delay), wake); err != nil {
 				return nil, s.ended(err, last)
 			}
 			delay = min(2*delay, o.RetryDelayMax)
 		}
 		p, err := s.TryAcquire(ctx, opts...)
-		if err == nil || !retryable(err) {
-			return p, err
+		switch {
+		case err == nil:
+			return p, nil
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			return nil, s.ended(ctx.Err(), last)
+		case !retryable(err):
+			return nil, err
 		}
-		last = err
+		last, pause = err, true
 	}
 }
 
