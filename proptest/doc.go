@@ -13,9 +13,10 @@
 // scenario is rebuilt from its seed (ScenarioFromSeed); a failing one is shrunk and printed
 // with its seed and as JSON.
 //
-// Run executes a scenario: miniredis servers whose keys expire on the wall clock, one
-// quorum.Locker per client over its own connections (each behind a quorumtest.FaultyNode), a
-// goroutine that applies the fault schedule, and per client a loop of Acquire, a fenced
+// Run executes a scenario: miniredis servers whose keys expire on the wall clock (or
+// redis-server processes), one quorum.Locker per client, dialled as quorum.Dial dials, over its
+// own connections through the fault layer below them (internal/faultnet), a goroutine that
+// applies the fault schedule, and per client a loop of Acquire, a fenced
 // read-for-update, an optional hold, Extend or pause, a fenced write of the set with one new
 // element, and Release. At the end every fault is healed, the Lockers are closed, the lock keys
 // left on the nodes are recorded, and a fresh client must be granted the lock (the probe).
@@ -63,8 +64,8 @@
 //
 // CampaignConfig.Against (RunConfig.Against) runs every scenario a second time, with the same
 // plan on a fresh cluster, against go-redsync/redsync v4 with the scenario's TTL, drift factor
-// and NodeTimeout (redsync.go says how each maps). Its nodes meet the same faults (faultyPool
-// mirrors quorumtest.FaultyNode). Redsync has no fencing token, so its store admits every read
+// and NodeTimeout (redsync.go says how each maps). Its connections go through the same fault
+// layer, so its nodes meet the same faults. Redsync has no fencing token, so its store admits every read
 // and write in arrival order; the token and fence properties are not applicable (NotApplicable),
 // the others are checked as on ours, under the same timing model, and counted in Report.Peer.
 // Its violations are findings about the peer, never a failure of the campaign.
