@@ -256,7 +256,7 @@ func (h *holder) bootstrap(ctx context.Context) error {
 	}
 	le, err := h.l.Acquire(bctx, h.runID+".bootstrap")
 	if err == nil {
-		err = le.Release(bctx)
+		err = bootstrapRelease(bctx, le)
 	}
 	if err != nil {
 		return fmt.Errorf("bench: hold: bootstrap: %w", err)

@@ -52,8 +52,9 @@ func TestHoldInProcess(t *testing.T) {
 	if left := waitNoLockKeys(t, nodes.URLs, 5*time.Second); left != 0 {
 		t.Errorf("%d lock keys left after the hold (the report counted %d)", left, rep.KeysLeft)
 	}
-	// Extended every ½ to 1 TTL/3 during 3.5 s, in batches of up to 1000 leases.
-	if rep.Extensions < int64(2*leases) || rep.ExtendCalls == 0 || rep.LeasesPerCall < 100 || len(rep.ExtendCallsPerNode) != 3 {
+	// Extended every ½ to 1 TTL/3 during 3.5 s, in batches (up to 1000 leases; the first ones,
+	// while leases are still being acquired, are small), never one call per lease.
+	if rep.Extensions < int64(2*leases) || rep.ExtendCalls == 0 || rep.LeasesPerCall < 20 || len(rep.ExtendCallsPerNode) != 3 {
 		t.Errorf("extensions %d, batches %d (%v per node), %.0f leases per batch; want batched extensions",
 			rep.Extensions, rep.ExtendCalls, rep.ExtendCallsPerNode, rep.LeasesPerCall)
 	}
