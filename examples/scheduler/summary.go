@@ -132,8 +132,10 @@ func checkSeen(terms []term, seen []election.Leader) error {
 	for i, ldr := range seen {
 		switch {
 		case ldr.IsZero():
-		case leaders[ldr.Token] != ldr.ID:
-			return fmt.Errorf("report %d: %s with token %d, which is no term of %s", i+1, ldr.ID, ldr.Token, ldr.ID)
+		// A token that is no term at all is an attempt that held a majority for a moment and
+		// was withdrawn (election.Leader says so); it must still come in order.
+		case leaders[ldr.Token] != "" && leaders[ldr.Token] != ldr.ID:
+			return fmt.Errorf("report %d: %s with token %d, which is a term of %s", i+1, ldr.ID, ldr.Token, leaders[ldr.Token])
 		case !last.IsZero() || i > 0 && ldr.Token <= maxToken(seen[:i]):
 			return fmt.Errorf("report %d: %s with token %d right after %+v (reports before: %s)", i+1, ldr.ID, ldr.Token, last, seenText(seen[:i]))
 		}
