@@ -282,8 +282,10 @@ func TestEarlierReleaseDoesNotWakeABlockedWaiter(t *testing.T) {
 	if err := <-got; err != nil {
 		t.Fatalf("waiter after the release: %v", err)
 	}
-	if n := attempts.n.Load(); n != 3 {
-		t.Errorf("%d attempts, want 3: the first, the one after subscribing, the one after the release", n)
+	// The release may still be in flight on a majority when the first copy of its announcement
+	// wakes the waiter: a later copy then wakes it again (§13). So 3 attempts or a few more.
+	if n := attempts.n.Load(); n < 3 || n > 2+3 {
+		t.Errorf("%d attempts, want the first, the one after subscribing, and one per node's copy of the release at most", n)
 	}
 }
 

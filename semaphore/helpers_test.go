@@ -86,20 +86,11 @@ func leftKeys(t *testing.T, c *quorumtest.Cluster, l *quorum.Locker) [][]string 
 		f.Resume()
 		f.SetDelay(0)
 	}
-	before := make([]int, len(c.Servers))
-	for i, s := range c.Servers {
-		before[i] = s.CurrentConnectionCount()
-	}
-	if err := l.Close(); err != nil {
+	keys, err := c.CloseAndLockKeys(l, quorum.DefaultKeyPrefix)
+	if err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for i, s := range c.Servers {
-		for s.CurrentConnectionCount() >= before[i] && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	return c.LockKeys(quorum.DefaultKeyPrefix)
+	return keys
 }
 
 func countKeys(keys [][]string) int {

@@ -2,6 +2,7 @@ package quorumtest
 
 import (
 	"context"
+	"io"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,4 +150,23 @@ func IsLockKey(prefix, key string) bool {
 func (c *Cluster) Counter(i int, prefix, name string) string {
 	v, _ := c.Servers[i].Get(prefix + "{" + name + "}:fence")
 	return v
+}
+
+// CloseAndLockKeys closes l, waits (at most five seconds) until every server has seen its
+// connections go, so that what l sent before closing has run, and returns LockKeys(prefix).
+func (c *Cluster) CloseAndLockKeys(l io.Closer, prefix string) ([][]string, error) {
+	before := make([]int, len(c.Servers))
+	for i, s := range c.Servers {
+		before[i] = s.CurrentConnectionCount()
+	}
+	if err := l.Close(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for i, s := range c.Servers {
+		for s.CurrentConnectionCount() >= before[i] && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return c.LockKeys(prefix), nil
 }
