@@ -4,7 +4,7 @@
 -- Returns 1 if extended, 0 if the key is missing or held by another owner, -1 if the node is
 -- amnesic (its keys are not trusted: nothing is extended). The fence counter, which holds the
 -- holder's token, lives on two TTLs with the key, so that the holder can be read (holder.lua).
-local mk = check_marker(KEYS[2], ARGV[3], ARGV[4], node_time())
+local mk = check_marker(KEYS[2], ARGV[3], ARGV[4], nil)
 if not mk.ok then
   return -1
 end

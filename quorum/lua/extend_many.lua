@@ -5,7 +5,7 @@
 -- Returns an array: 1 where the key held its owner and was extended (and its fence counter with
 -- it, for two TTLs), 0 where it was missing or held by another owner (never re-created), -1
 -- everywhere if the node is amnesic.
-local mk = check_marker(KEYS[1], ARGV[2], ARGV[3], node_time())
+local mk = check_marker(KEYS[1], ARGV[2], ARGV[3], nil)
 local n = (#KEYS - 1) / 2
 local out = {}
 for i = 1, n do
