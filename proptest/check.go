@@ -124,7 +124,7 @@ func checkResource(h *History) []Violation {
 		vs = append(vs, checkTokens(ls)...)
 	}
 	vs = append(vs, checkStore(h)...)
-	vs = append(vs, checkExclusion(h.Scenario, ls)...)
+	vs = append(vs, checkExclusion(h.Scenario, ls, h.NodeGrants)...)
 	vs = append(vs, checkContinuity(ls)...)
 	if h.fenced() {
 		vs = append(vs, checkWake(h)...)
@@ -235,8 +235,9 @@ func checkTokens(ls []lease) []Violation {
 }
 
 // checkExclusion verifies that no two leases were believed held at the same time. Outside the
-// timing model an overlap is reported as expected.
-func checkExclusion(s Scenario, ls []lease) []Violation {
+// timing model an overlap is reported as expected; inside it, the report names the nodes that
+// granted each lease's token (grants), to show which node granted both.
+func checkExclusion(s Scenario, ls []lease, grants []NodeGrant) []Violation {
 	outside := s.OutsideTimingModel()
 	var vs []Violation
 	for i, a := range ls {
@@ -249,6 +250,8 @@ func checkExclusion(s Scenario, ls []lease) []Violation {
 				Detail: fmt.Sprintf("%v and %v were both held during [%v, %v]", a, b, from, to)}
 			if v.Expected {
 				v.Detail += " (" + strings.Join(outside, "; ") + ")"
+			} else if grants != nil {
+				v.Detail += "; " + grantedBy(grants, a.token) + "; " + grantedBy(grants, b.token)
 			}
 			vs = append(vs, v)
 		}

@@ -235,3 +235,26 @@ func TestCheckerSeparatesLocks(t *testing.T) {
 		}
 	}
 }
+
+// TestExclusionNamesTheNodesThatGrantedBoth: an overlap inside the timing model is reported with
+// the nodes that granted each token, so that the node that granted both can be read off.
+func TestExclusionNamesTheNodesThatGrantedBoth(t *testing.T) {
+	h := goodHistory()
+	find(h, proptest.OpRelease, 1).Invoke = 150 * ms // still held when lease 2 was granted
+	h.NodeGrants = []proptest.NodeGrant{
+		{Client: 0, Node: "n0", Token: 10, At: ms}, {Client: 0, Node: "n1", Token: 10, At: ms},
+		{Client: 1, Node: "n1", Token: 20, At: 101 * ms}, {Client: 1, Node: "n2", Token: 20, At: 101 * ms},
+	}
+	res := proptest.Check(h)
+	var detail string
+	for _, v := range res.Violations {
+		if v.Property == proptest.PropExclusion {
+			detail = v.Detail
+		}
+	}
+	for _, want := range []string{"token 10 granted by n0@1ms, n1@1ms", "token 20 granted by n1@101ms, n2@101ms"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("exclusion detail %q does not say %q", detail, want)
+		}
+	}
+}

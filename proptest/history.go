@@ -84,7 +84,9 @@ type History struct {
 	LeftKeys [][]string `json:"left_keys"` // lock keys on each node after every Locker closed
 	// Diagnosis says how each server answered a PING of its own right after a failed probe.
 	Diagnosis string `json:"diagnosis,omitempty"`
-	Elapsed   time.Duration
+	// NodeGrants are the grants each node replied to our clients' acquire rounds.
+	NodeGrants []NodeGrant `json:"node_grants,omitempty"`
+	Elapsed    time.Duration
 }
 
 // ops returns the operations of one kind, in the order they were recorded.

@@ -138,9 +138,14 @@ type attemptObserver struct {
 	first   string          // the first failure since reset
 	starts  []time.Time     // when each attempt since reset began
 	grants  []fencing.Token // tokens proposed since takeGrants: a node may hold any of them for a while
+
+	nodeGrant func(node string, tok fencing.Token) // told of every node's grant, or nil
 }
 
 func (o *attemptObserver) Observe(e quorum.Event) {
+	if e.Kind == quorum.EventNode && e.Op == "acquire" && e.Status == quorum.Granted && o.nodeGrant != nil {
+		o.nodeGrant(e.Node, e.Token)
+	}
 	if e.Kind == quorum.EventTokenRefused { // a round's token, before the attempt's next round
 		o.mu.Lock()
 		o.grants = append(o.grants, e.Token)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quorumlock/quorumlock/fencing"
 	"github.com/quorumlock/quorumlock/internal/mutants"
 	"github.com/quorumlock/quorumlock/quorum"
 )
@@ -89,7 +90,7 @@ func Run(ctx context.Context, s Scenario, cfg RunConfig) (*History, error) {
 		st.final()
 	}
 	return &History{Scenario: s, Mutant: string(cfg.Mutant), Against: cfg.Against, Ops: rec.history(),
-		LeftKeys: left, Elapsed: rec.now(), Diagnosis: r.diagnosis}, nil
+		LeftKeys: left, Elapsed: rec.now(), Diagnosis: r.diagnosis, NodeGrants: r.grants.history(rec)}, nil
 }
 
 // runner holds what one Run sets up.
@@ -99,7 +100,8 @@ type runner struct {
 	c     *cluster
 	walls map[int]*wallClock // our clients' clocks, whose wall readings faults step
 
-	diagnosis string // how the servers answered right after a failed probe
+	diagnosis string   // how the servers answered right after a failed probe
+	grants    grantLog // every node grant our clients heard
 }
 
 // workload runs the clients and the fault schedule until both are done, then heals every fault.
@@ -175,7 +177,7 @@ func (r *runner) newClient(ctx context.Context, id int) (*client, error) {
 // newQuorum returns our Locker, dialled as quorum.Dial dials in production, with connections of
 // its own to every server through the faults.
 func (r *runner) newQuorum(ctx context.Context, id int) (lockLib, error) {
-	obs := &attemptObserver{}
+	obs := &attemptObserver{nodeGrant: func(node string, tok fencing.Token) { r.grants.add(id, node, tok) }}
 	wall := newWallClock()
 	if r.walls == nil {
 		r.walls = map[int]*wallClock{}

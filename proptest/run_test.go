@@ -59,6 +59,26 @@ func TestRunAppliesTheSchedule(t *testing.T) {
 	if res := proptest.Check(h); res.Failed() {
 		t.Errorf("violations:\n%v", res)
 	}
+	checkNodeGrants(t, h)
+}
+
+// checkNodeGrants: the history's node grants show a majority of the nodes granting every lease.
+func checkNodeGrants(t *testing.T, h *proptest.History) {
+	t.Helper()
+	for _, o := range h.Ops {
+		if o.Kind != proptest.OpAcquire || !o.OK {
+			continue
+		}
+		n := 0
+		for _, g := range h.NodeGrants {
+			if g.Token == o.Token && g.Client == o.Client {
+				n++
+			}
+		}
+		if n < h.Scenario.N/2+1 {
+			t.Errorf("lease %d (token %d): %d node grants recorded, fewer than a majority of %d", o.Lease, o.Token, n, h.Scenario.N)
+		}
+	}
 }
 
 // TestPausedHolderIsFenced: a client that pauses past the end of its lease, between its read and

@@ -79,7 +79,6 @@ func (l *Locker) attempt(ctx context.Context, name string, cfg acquireConfig) (*
 		req.token = token
 		start := l.opts.Clock.Now()
 		v := l.acquireRound(ctx, name, req, holds, settled)
-		v.proposed = req.token
 		if v.won {
 			elapsed := l.opts.Clock.Since(start)
 			if l.validityLeft(elapsed) > 0 {
@@ -162,7 +161,7 @@ const (
 func (l *Locker) acquireRound(ctx context.Context, name string, req acquireRequest, holds []hold, settled []bool) acquireVotes {
 	call := &acquireCall{req: req, q: l.opts.Quarantine}
 	rd := send(l, context.WithoutCancel(ctx), l.opts.NodeTimeout, call, nil, l.healAfter(req.keys.meta))
-	var v acquireVotes
+	v := acquireVotes{proposed: req.token}
 	answered := make([]answer, len(l.nodes))
 	t := newTally(len(l.nodes))
 	waitAll := l.mutant(mutants.WaitAll)
@@ -224,7 +223,7 @@ func (l *Locker) countReply(v *acquireVotes, name string, r result[acquireReply]
 		return
 	}
 	l.opts.Observer.Observe(Event{Kind: EventNode, Name: name, Node: n.name, Op: "acquire",
-		Status: r.reply.status, Duration: r.elapsed})
+		Status: r.reply.status, Token: v.proposed, Duration: r.elapsed})
 	l.noteFloor(r.reply.floor)
 	if st := r.reply.status; st != Amnesic && st != Invalid {
 		v.healthy++

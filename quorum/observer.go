@@ -24,9 +24,10 @@ const (
 	// may have granted it, some too late to count, and held its keys until cleaned up, so a
 	// read (Holder) in between may have seen it. Earlier rounds' tokens are EventTokenRefused's.
 	EventAcquire EventKind = iota + 1
-	// EventNode: one call to one node ended. Op names the call; Status is set for "acquire";
-	// Batch is set for a successful auto-extension batch ("extend"). Failed calls of every
-	// operation are reported; successful ones for "acquire" and auto-extension batches.
+	// EventNode: one call to one node ended. Op names the call; Status and Token (the token
+	// the round proposed) are set for "acquire"; Batch is set for a successful auto-extension
+	// batch ("extend"). Failed calls of every operation are reported; successful ones for
+	// "acquire" and auto-extension batches.
 	EventNode
 	// EventExtend: one Extend ended. Err is nil when extended.
 	EventExtend
