@@ -105,20 +105,15 @@ func (ms *minis) kill(i int) error {
 	return ms.holds.kill(i, ms.ms[i].Addr(), ms.ms[i].Close)
 }
 
-// revive restarts server i on its port, as a new process (a new run_id).
+// revive restarts server i on its port, as a new process (a new run_id). ClockTTL stays on
+// across the restart, so the first access counts the downtime: keys age while a server is down,
+// as Redis, which stores expiry as a time, ages them.
 func (ms *minis) revive(i int, how revival) error {
 	return ms.holds.revive(i, func() error {
-		var err error
-		switch {
-		case how == reviveSnapshot && ms.snaps[i] != nil:
-			err = ms.ms[i].RestartFrom(ms.snaps[i])
-		default:
-			err = ms.ms[i].Restart(how == reviveData)
+		if how == reviveSnapshot && ms.snaps[i] != nil {
+			return ms.ms[i].RestartFrom(ms.snaps[i])
 		}
-		if err == nil {
-			ms.ms[i].ClockTTL(true)
-		}
-		return err
+		return ms.ms[i].Restart(how == reviveData)
 	})
 }
 

@@ -46,12 +46,25 @@ func (s *Server) RunID() string { s.mu.Lock(); defer s.mu.Unlock(); return s.run
 // Restart stops the server and starts it again on the same port, as a new process (a new
 // run_id), with its data (as after a restart that reloaded its files) or empty (no persistence).
 func (s *Server) Restart(keepData bool) error {
+	return s.restart(func() error {
+		if !keepData {
+			s.FlushAll()
+		}
+		return nil
+	})
+}
+
+// restart stops the server, lets load put the new process's data in place, and only then
+// serves again: as with a real server, no client sees the old process's data or a half-loaded
+// set under the new run_id. (miniredis answers the first commands of a connection accepted in
+// the instant between its start and the hook's installation itself, without a run_id.)
+func (s *Server) restart(load func() error) error {
 	s.Close()
+	if err := load(); err != nil {
+		return err
+	}
 	if err := s.Miniredis.Restart(); err != nil {
 		return fmt.Errorf("quorumtest: restart miniredis: %w", err)
-	}
-	if !keepData {
-		s.FlushAll()
 	}
 	s.started()
 	return nil

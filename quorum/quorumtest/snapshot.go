@@ -50,9 +50,14 @@ func (s *Server) Snapshot() (*Snapshot, error) {
 // RestartFrom restarts the server as a new process (a new run_id) whose data is snap: keys
 // whose expiry time has passed since are gone, as they are when Redis loads a file.
 func (s *Server) RestartFrom(snap *Snapshot) error {
-	if err := s.Restart(false); err != nil {
-		return err
-	}
+	return s.restart(func() error {
+		s.FlushAll()
+		return s.load(snap)
+	})
+}
+
+// load writes snap's keys that have not expired since.
+func (s *Server) load(snap *Snapshot) error {
 	now := time.Now()
 	live := func(k string) (time.Duration, bool) {
 		at, ok := snap.expiry[k]
