@@ -77,16 +77,23 @@ func (c *conn) Write(b []byte) (int, error) {
 func (c *conn) Read(b []byte) (int, error) {
 	n, err := c.app.Read(b)
 	switch {
-	case err == nil || err == io.EOF:
-		return n, err
+	case err == nil:
+		return n, nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return n, c.opError("read", os.ErrDeadlineExceeded) // not the pipe's own OpError
 	}
 	c.mu.Lock()
-	if c.err != nil {
-		err = c.err // the pipe only says it is closed; this says why
-	}
+	why := c.err
 	c.mu.Unlock()
+	switch {
+	case err == io.EOF && (why == nil || why == errServerClosed):
+		return n, io.EOF
+	case why != nil:
+		// The pipe only says it is closed; this says why. A Read pending when a fault reset
+		// the connection can also see the pump's end close just after, and net.Pipe then picks
+		// either; the reset came first.
+		err = why
+	}
 	return n, c.opError("read", err)
 }
 
