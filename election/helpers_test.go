@@ -2,6 +2,7 @@ package election_test
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -97,22 +98,15 @@ func leftKeys(t *testing.T, c *quorumtest.Cluster, lockers ...*quorum.Locker) []
 	for _, f := range c.Faults {
 		f.Resume()
 	}
-	before := make([]int, len(c.Servers))
-	for i, s := range c.Servers {
-		before[i] = s.CurrentConnectionCount()
+	closers := make([]io.Closer, len(lockers))
+	for i, l := range lockers {
+		closers[i] = l
 	}
-	for _, l := range lockers {
-		if err := l.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
+	keys, err := c.CloseAndLockKeys(quorum.DefaultKeyPrefix, closers...)
+	if err != nil {
+		t.Fatalf("Close: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for i, s := range c.Servers {
-		for s.CurrentConnectionCount() >= before[i] && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	return c.LockKeys(quorum.DefaultKeyPrefix)
+	return keys
 }
 
 func countKeys(keys [][]string) int {

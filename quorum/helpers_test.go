@@ -35,7 +35,7 @@ func leftKeys(t *testing.T, c *quorumtest.Cluster, l *quorum.Locker) [][]string 
 	for _, f := range c.Faults {
 		f.Resume()
 	}
-	keys, err := c.CloseAndLockKeys(l, quorum.DefaultKeyPrefix)
+	keys, err := c.CloseAndLockKeys(quorum.DefaultKeyPrefix, l)
 	if err != nil {
 		t.Fatalf("Close: %v", err)
 	}

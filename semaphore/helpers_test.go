@@ -86,7 +86,7 @@ func leftKeys(t *testing.T, c *quorumtest.Cluster, l *quorum.Locker) [][]string 
 		f.Resume()
 		f.SetDelay(0)
 	}
-	keys, err := c.CloseAndLockKeys(l, quorum.DefaultKeyPrefix)
+	keys, err := c.CloseAndLockKeys(quorum.DefaultKeyPrefix, l)
 	if err != nil {
 		t.Fatalf("Close: %v", err)
 	}

@@ -152,15 +152,18 @@ func (c *Cluster) Counter(i int, prefix, name string) string {
 	return v
 }
 
-// CloseAndLockKeys closes l, waits (at most five seconds) until every server has seen its
-// connections go, so that what l sent before closing has run, and returns LockKeys(prefix).
-func (c *Cluster) CloseAndLockKeys(l io.Closer, prefix string) ([][]string, error) {
+// CloseAndLockKeys closes each of ls (Lockers), waits (at most five seconds) until every server
+// has seen connections go, so that what they sent before closing has run, and returns
+// LockKeys(prefix).
+func (c *Cluster) CloseAndLockKeys(prefix string, ls ...io.Closer) ([][]string, error) {
 	before := make([]int, len(c.Servers))
 	for i, s := range c.Servers {
 		before[i] = s.CurrentConnectionCount()
 	}
-	if err := l.Close(); err != nil {
-		return nil, err
+	for _, l := range ls {
+		if err := l.Close(); err != nil {
+			return nil, err
+		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for i, s := range c.Servers {
