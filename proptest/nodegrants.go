@@ -19,19 +19,24 @@ type NodeGrant struct {
 	At     time.Duration `json:"at"` // when the reply was delivered
 }
 
-// grantLog collects the node grants of every client of a run.
+// grantLog collects the node grants of every client of a run, each with its time, which
+// becomes an offset of the run's recorder only once the run is over (the recorder starts after
+// the clients have been dialled).
 type grantLog struct {
 	mu     sync.Mutex
-	grants []NodeGrant
-	at     []time.Time
+	grants []loggedGrant
+}
+
+type loggedGrant struct {
+	NodeGrant
+	at time.Time
 }
 
 func (g *grantLog) add(client int, node string, tok fencing.Token) {
-	now := time.Now()
+	lg := loggedGrant{NodeGrant{Client: client, Node: node, Token: tok}, time.Now()}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.grants = append(g.grants, NodeGrant{Client: client, Node: node, Token: tok})
-	g.at = append(g.at, now)
+	g.grants = append(g.grants, lg)
 }
 
 // history returns the grants with their times as offsets of rec.
@@ -39,9 +44,9 @@ func (g *grantLog) history(rec *recorder) []NodeGrant {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := make([]NodeGrant, len(g.grants))
-	for i, ng := range g.grants {
-		ng.At = rec.offset(g.at[i])
-		out[i] = ng
+	for i, lg := range g.grants {
+		out[i] = lg.NodeGrant
+		out[i].At = rec.offset(lg.at)
 	}
 	return out
 }

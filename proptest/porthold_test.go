@@ -51,6 +51,9 @@ func TestKeysAgeWhileAServerIsDown(t *testing.T) {
 	if err := ms.revive(0, reviveData); err != nil {
 		t.Fatal(err)
 	}
+	if !m.Exists("k") {
+		t.Fatal("the key is gone after 300ms down: revived without its data, or aged by more than the downtime")
+	}
 	if ttl := m.TTL("k"); ttl > 700*time.Millisecond {
 		t.Fatalf("TTL %v left after 300ms down: the key did not age while its server was down", ttl)
 	}
