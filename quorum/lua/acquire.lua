@@ -13,7 +13,7 @@
 -- (fence keys live two TTLs, so a node keeps O(1) keys per name that is not in use), and never
 -- below the floor. Idempotent for the same owner and token.
 local now = node_time()
-local mk = check_marker(KEYS[3], ARGV[5], ARGV[6], now)
+local mk = marker_bounds(KEYS[3], ARGV[5], ARGV[6], now)
 if not mk.ok then
   return {4, 0, 0, 0, mk.id, now.ms - mk.since, mk.q, lost_code(mk)}
 end

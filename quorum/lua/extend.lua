@@ -4,8 +4,7 @@
 -- Returns 1 if extended, 0 if the key is missing or held by another owner, -1 if the node is
 -- amnesic (its keys are not trusted: nothing is extended). The fence counter, which holds the
 -- holder's token, lives on two TTLs with the key, so that the holder can be read (holder.lua).
-local mk = check_marker(KEYS[2], ARGV[3], ARGV[4], nil)
-if not mk.ok then
+if not marker_ok(KEYS[2], ARGV[3], ARGV[4]) then
   return -1
 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then

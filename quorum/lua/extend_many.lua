@@ -5,11 +5,11 @@
 -- Returns an array: 1 where the key held its owner and was extended (and its fence counter with
 -- it, for two TTLs), 0 where it was missing or held by another owner (never re-created), -1
 -- everywhere if the node is amnesic.
-local mk = check_marker(KEYS[1], ARGV[2], ARGV[3], nil)
+local ok = marker_ok(KEYS[1], ARGV[2], ARGV[3])
 local n = (#KEYS - 1) / 2
 local out = {}
 for i = 1, n do
-  if not mk.ok then
+  if not ok then
     out[i] = -1
   elseif redis.call('GET', KEYS[1 + i]) == ARGV[3 + i] then
     redis.call('PEXPIRE', KEYS[1 + i], ARGV[1])

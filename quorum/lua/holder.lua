@@ -5,8 +5,7 @@
 -- not count, and the rest is empty); owner is the lock key's value or ""; counter is the name's
 -- fence counter, which the holder's grant wrote and its extensions keep alive, or 0; pttl is
 -- the lock key's time to live, or 0.
-local mk = check_marker(KEYS[3], ARGV[1], ARGV[2], nil)
-if not mk.ok then
+if not marker_ok(KEYS[3], ARGV[1], ARGV[2]) then
   return {0, '', 0, 0}
 end
 local owner = redis.call('GET', KEYS[1])

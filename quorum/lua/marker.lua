@@ -25,6 +25,12 @@ local function node_time()
   return {sec = t[1], usec = t[2], ms = s * 1000 + math.floor(us / 1000), us = s * 1000000 + us}
 end
 
+-- checked_by tells whether a marker's run field names the server process that runs the script
+-- (the one point where a restart is told from no restart).
+local function checked_by(marker_run, run)
+  return marker_run == run
+end
+
 -- check_marker returns the marker as a table {ok, id, since, q, lost, floor, max}, after
 -- (re)creating it as amnesic if the node has none or it was written under another process.
 -- quarantine (ms) is the caller's; a quarantine lasts one incarnation and at most a day.
@@ -33,7 +39,7 @@ end
 local function check_marker(key, run, quarantine, now)
   local q = math.min(tonumber(quarantine), DAY_MS)
   local m = redis.call('HMGET', key, 'state', 'run', 'id', 'since', 'q', 'lost', 'floor', 'max')
-  if m[1] == false or m[2] ~= run then
+  if m[1] == false or not checked_by(m[2], run) then
     now = now or node_time()
     local lost = 'new'
     if m[1] then lost = 'restart' end
@@ -56,4 +62,27 @@ end
 local function lost_code(mk)
   if mk.lost == 'restart' then return 2 end
   return 1
+end
+
+-- The fast paths of the check, for the calls on a healthy node, which are nearly all of them:
+-- they read only the fields the script needs, and leave everything else to check_marker.
+
+-- marker_ok tells whether the node is trusted (healthy, under this process), after
+-- check_marker's work if it is not: two fields read on a healthy node.
+local function marker_ok(key, run, quarantine)
+  local m = redis.call('HMGET', key, 'state', 'run')
+  if m[1] == 'ok' and checked_by(m[2], run) then
+    return true
+  end
+  return check_marker(key, run, quarantine, nil).ok
+end
+
+-- marker_bounds is check_marker for acquire: on a healthy node it reads only the four fields a
+-- grant needs and returns {ok = true, floor, max}.
+local function marker_bounds(key, run, quarantine, now)
+  local m = redis.call('HMGET', key, 'state', 'run', 'floor', 'max')
+  if m[1] == 'ok' and checked_by(m[2], run) then
+    return {ok = true, floor = m[3], max = m[4]}
+  end
+  return check_marker(key, run, quarantine, now)
 end

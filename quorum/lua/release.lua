@@ -10,7 +10,7 @@
 --         lease's release); "0": not (a failed attempt's clean-up)
 -- Returns 1 if our key was deleted, 0 otherwise. Never touches another owner's key.
 -- Deleting our own key is safe on an amnesic node too; the marker check only records the loss.
-check_marker(KEYS[3], ARGV[3], ARGV[4], nil)
+marker_ok(KEYS[3], ARGV[3], ARGV[4])
 if ARGV[2] ~= '0' then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 end
