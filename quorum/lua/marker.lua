@@ -34,8 +34,8 @@ end
 -- check_marker returns the marker as a table {ok, id, since, q, lost, floor, max}, after
 -- (re)creating it as amnesic if the node has none or it was written under another process.
 -- quarantine (ms) is the caller's; a quarantine lasts one incarnation and at most a day.
--- now is node_time(), or nil from a script that does not read the clock otherwise: the clock
--- is then read only to (re)create the marker, which saves a TIME on every healthy call.
+-- now is node_time(), or nil from a script that does not read the clock otherwise (through
+-- marker_ok): the clock is then read only to (re)create the marker.
 local function check_marker(key, run, quarantine, now)
   local q = math.min(tonumber(quarantine), DAY_MS)
   local m = redis.call('HMGET', key, 'state', 'run', 'id', 'since', 'q', 'lost', 'floor', 'max')
