@@ -22,6 +22,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	runID   string
+	gen     uint64            // counts the stops: a connection of a stopped process is refused
 	names   map[string]string // script SHA1 → script name, learned from SCRIPT LOAD and EVAL
 	failing map[string]bool   // script names whose calls fail
 	calls   map[string]int    // script name → calls
@@ -70,14 +71,28 @@ func (s *Server) restart(load func() error) error {
 	return nil
 }
 
-// started draws a new run_id and installs the hook that answers INFO and watches scripts.
+// Close stops the server. Every connection it served is closed; one it accepted in the instant
+// of stopping, which miniredis would go on serving, is refused from its next command: a stopped
+// redis-server answers nothing.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.gen++
+	s.mu.Unlock()
+	s.Miniredis.Close()
+}
+
+// started draws a new run_id and installs the hook that answers INFO and watches scripts, for
+// the connections of this start only.
 func (s *Server) started() {
 	var b [20]byte
 	_, _ = rand.Read(b[:])
 	s.mu.Lock()
 	s.runID = hex.EncodeToString(b[:])
+	gen := s.gen
 	s.mu.Unlock()
-	s.Server().SetPreHook(s.hook)
+	s.Server().SetPreHook(func(c *server.Peer, cmd string, args ...string) bool {
+		return s.hook(gen, c, cmd, args...)
+	})
 }
 
 // FailScript makes every call of the lock's script name ("acquire", "extend", "extend_many",
@@ -104,9 +119,18 @@ func (s *Server) ScriptCalls(name string) int {
 	return total
 }
 
-// hook runs before every command: it answers INFO with a server section that has the run_id,
-// and counts or fails script calls.
-func (s *Server) hook(c *server.Peer, cmd string, args ...string) bool {
+// hook runs before every command of a connection accepted by start gen: it refuses the command
+// if the server has stopped since, answers INFO with a server section that has the run_id, and
+// counts or fails script calls.
+func (s *Server) hook(gen uint64, c *server.Peer, cmd string, args ...string) bool {
+	s.mu.Lock()
+	stopped := gen != s.gen
+	s.mu.Unlock()
+	if stopped {
+		c.WriteError("ERR quorumtest: this connection's server has stopped")
+		c.Close()
+		return true
+	}
 	switch strings.ToUpper(cmd) {
 	case "INFO":
 		if len(args) == 0 || strings.EqualFold(args[0], "server") {
