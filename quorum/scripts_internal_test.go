@@ -205,6 +205,36 @@ func TestReleaseWithoutTombstone(t *testing.T) {
 	}
 }
 
+// TestReleaseChecksTheMarkerWhereItFindsNoKey: a release that finds its own key deletes it and
+// reads no marker, even on a restarted node (a snapshot restored the key); the next call of
+// another kind sees the restart before it can grant. A release that finds no key records the
+// restart itself.
+func TestReleaseChecksTheMarkerWhereItFindsNoKey(t *testing.T) {
+	s, l := servingNode(t)
+	acquire(t, l, "a", 10)
+	s.HSet(testKeys.meta, "run", "an-earlier-process") // restarted, with the lease's key
+	if !release(t, l, "a", 0) || s.Exists(testKeys.lock) {
+		t.Fatal("release of a restored key of ours did not delete it")
+	}
+	if got := s.HGet(testKeys.meta, "state"); got != "ok" {
+		t.Fatalf("marker after a release that found its key: %q, want ok (unread)", got)
+	}
+	if rep := acquire(t, l, "b", 11); rep.status != Amnesic || rep.marker.lost != lossRestart {
+		t.Fatalf("acquire after that release = %+v, want amnesic, lost by a restart", rep)
+	}
+
+	s, l = servingNode(t)
+	acquire(t, l, "a", 10)
+	s.HSet(testKeys.meta, "run", "an-earlier-process") // restarted, without the key
+	s.Del(testKeys.lock)
+	if release(t, l, "a", 0) {
+		t.Fatal("release deleted a key that was not there")
+	}
+	if got := s.HGet(testKeys.meta, "state") + "/" + s.HGet(testKeys.meta, "lost"); got != "amnesic/restart" {
+		t.Fatalf("marker after a release that found no key: %s, want amnesic/restart", got)
+	}
+}
+
 func TestMarkerQuarantineAndHeal(t *testing.T) {
 	s, l := oneNode(t)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

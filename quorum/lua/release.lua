@@ -9,8 +9,10 @@
 --         ':released') to the clients waiting for it, with the token as the message (a
 --         lease's release); "0": not (a failed attempt's clean-up)
 -- Returns 1 if our key was deleted, 0 otherwise. Never touches another owner's key.
--- Deleting our own key is safe on an amnesic node too; the marker check only records the loss.
-marker_ok(KEYS[3], ARGV[3], ARGV[4])
+-- Deleting our own key is safe on an amnesic node too, so the marker check only records a loss,
+-- and only where one can show: when our key is not there (lost, expired, or another owner's).
+-- A restart that restored our key is recorded by the node's next call of another kind, which
+-- comes before any grant.
 if ARGV[2] ~= '0' then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 end
@@ -22,4 +24,5 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   end
   return 1
 end
+marker_ok(KEYS[3], ARGV[3], ARGV[4])
 return 0
