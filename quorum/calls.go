@@ -146,7 +146,7 @@ func (c *extendManyCall) decode(v *redispipe.Reply) ([]extendVote, error) {
 // that announces itself wakes the clients waiting for the lock (see notify.go); a clean-up of a
 // failed attempt does not, or contenders would wake each other with every split vote.
 // KEYS: lock, tombstone, marker. ARGV: owner, tombstone ttl ms (0: none), run_id, quarantine ms,
-// announce (1 or 0). Reply: 1 deleted, 0 not ours.
+// announce (the lease's token, or 0: none). Reply: 1 deleted, 0 not ours.
 type releaseCall struct {
 	keys         keys
 	owner        string

@@ -24,9 +24,9 @@
 //
 // A node that has never served, or whose server restarted (whatever it reloaded: an AOF, an RDB
 // snapshot, a replica's copy, a backup), is amnesic from its first call: it refuses every grant
-// until it is healed. Every call checks the node's marker against the identity (run_id) of the
-// server process that runs it, but a release that finds its own key: deleting it is safe on any
-// node, and the node's next call of another kind, before any grant, checks.
+// until it is healed. Every call except a release that finds its own key checks the node's marker
+// against the identity (run_id) of the server process that runs it: deleting our own key is safe
+// on any node, and the node's next call of another kind, before any grant, checks.
 //
 //   - While a majority of the nodes is healthy, the Locker heals an amnesic node by itself once
 //     its quarantine (Options.Quarantine, at least the longest TTL of any client) has passed,

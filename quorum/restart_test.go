@@ -10,8 +10,9 @@ import (
 )
 
 // TestRestartSeenByAnyCall: a server that restarts with all its data (a new run_id) is seen as
-// possibly forgetful by the first call of any kind, here an extension: the node answers that it
-// is amnesic, extends nothing, and its marker records the restart.
+// possibly forgetful by the first call of any kind that checks the marker (any but a release
+// that finds its own key), here an extension: the node answers that it is amnesic, extends
+// nothing, and its marker records the restart.
 func TestRestartSeenByAnyCall(t *testing.T) {
 	c, l := newLocker(t, 3, quorum.Options{})
 	le := mustAcquire(t, l, "job")

@@ -207,8 +207,8 @@ func TestReleaseWithoutTombstone(t *testing.T) {
 
 // TestReleaseChecksTheMarkerWhereItFindsNoKey: a release that finds its own key deletes it and
 // reads no marker, even on a restarted node (a snapshot restored the key); the next call of
-// another kind sees the restart before it can grant. A release that finds no key records the
-// restart itself.
+// another kind sees the restart before it can grant. A release that finds no key of its own
+// (none, or another owner's) records the restart itself.
 func TestReleaseChecksTheMarkerWhereItFindsNoKey(t *testing.T) {
 	s, l := servingNode(t)
 	acquire(t, l, "a", 10)
@@ -232,6 +232,19 @@ func TestReleaseChecksTheMarkerWhereItFindsNoKey(t *testing.T) {
 	}
 	if got := s.HGet(testKeys.meta, "state") + "/" + s.HGet(testKeys.meta, "lost"); got != "amnesic/restart" {
 		t.Fatalf("marker after a release that found no key: %s, want amnesic/restart", got)
+	}
+
+	s, l = servingNode(t)
+	acquire(t, l, "a", 10)
+	s.HSet(testKeys.meta, "run", "an-earlier-process") // restarted, with another owner's key
+	if err := s.Set(testKeys.lock, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if release(t, l, "a", 0) {
+		t.Fatal("release deleted another owner's key")
+	}
+	if got := s.HGet(testKeys.meta, "state") + "/" + s.HGet(testKeys.meta, "lost"); got != "amnesic/restart" {
+		t.Fatalf("marker after a release that found another owner's key: %s, want amnesic/restart", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 -- marker.lua: the prologue of every script (prepended to each). It checks the node's marker
 -- against the server process that runs the script, so that a node's loss of data is seen on the
--- first call of any kind after it, not only by the next acquire.
+-- first call of any kind after it, not only by the next acquire. Every script calls it first,
+-- but release, which only deletes its own key, calls it where it does not find that key.
 --
 -- The marker (a hash, one per node and key prefix) holds:
 --   state  'ok' or 'amnesic'      run    run_id of the server process it was last checked by
