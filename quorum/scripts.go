@@ -9,8 +9,8 @@ import (
 // script is one Lua script run on the nodes, and its SHA1. Every script starts with the marker
 // prologue (lua/marker.lua), which checks the node's marker against the server process that
 // runs it: a node's loss of data is seen on the first call of any kind (but a release that finds
-// its own key, which deletes it and checks nothing). The KEYS, ARGV and
-// return values of each script are in the header of its file and of its call in calls.go.
+// its own key, which deletes it and checks nothing). The KEYS, ARGV and return values of each
+// script are in the header of its file and of its call in calls.go.
 type script struct{ name, src, sha string }
 
 //go:embed lua/marker.lua

@@ -205,46 +205,55 @@ func TestReleaseWithoutTombstone(t *testing.T) {
 	}
 }
 
-// TestReleaseChecksTheMarkerWhereItFindsNoKey: a release that finds its own key deletes it and
-// reads no marker, even on a restarted node (a snapshot restored the key); the next call of
-// another kind sees the restart before it can grant. A release that finds no key of its own
-// (none, or another owner's) records the restart itself.
-func TestReleaseChecksTheMarkerWhereItFindsNoKey(t *testing.T) {
+// restartedHolding returns a serving node on which owner "a" was granted and whose server then
+// restarted with its data (the marker names an earlier process), as after a reload of an AOF or
+// a snapshot.
+func restartedHolding(t *testing.T) (*miniredis.Miniredis, *Locker) {
+	t.Helper()
 	s, l := servingNode(t)
 	acquire(t, l, "a", 10)
-	s.HSet(testKeys.meta, "run", "an-earlier-process") // restarted, with the lease's key
+	s.HSet(testKeys.meta, "run", "an-earlier-process")
+	return s, l
+}
+
+// markerSays returns the marker's state and why it was lost, as "state/lost".
+func markerSays(s *miniredis.Miniredis) string {
+	return s.HGet(testKeys.meta, "state") + "/" + s.HGet(testKeys.meta, "lost")
+}
+
+// TestReleaseChecksTheMarkerWhereItFindsNoKey: a release that finds its own key deletes it and
+// reads no marker, even on a restarted node (the reload kept the key); the next call of another
+// kind sees the restart before it can grant. A release that finds no key of its own (none, or
+// another owner's) records the restart itself.
+func TestReleaseChecksTheMarkerWhereItFindsNoKey(t *testing.T) {
+	s, l := restartedHolding(t)
 	if !release(t, l, "a", 0) || s.Exists(testKeys.lock) {
 		t.Fatal("release of a restored key of ours did not delete it")
 	}
-	if got := s.HGet(testKeys.meta, "state"); got != "ok" {
-		t.Fatalf("marker after a release that found its key: %q, want ok (unread)", got)
+	if got := markerSays(s); got != "ok/" {
+		t.Fatalf("marker after a release that found its key: %q, want ok/ (unread)", got)
 	}
 	if rep := acquire(t, l, "b", 11); rep.status != Amnesic || rep.marker.lost != lossRestart {
 		t.Fatalf("acquire after that release = %+v, want amnesic, lost by a restart", rep)
 	}
 
-	s, l = servingNode(t)
-	acquire(t, l, "a", 10)
-	s.HSet(testKeys.meta, "run", "an-earlier-process") // restarted, without the key
-	s.Del(testKeys.lock)
-	if release(t, l, "a", 0) {
-		t.Fatal("release deleted a key that was not there")
-	}
-	if got := s.HGet(testKeys.meta, "state") + "/" + s.HGet(testKeys.meta, "lost"); got != "amnesic/restart" {
-		t.Fatalf("marker after a release that found no key: %s, want amnesic/restart", got)
-	}
-
-	s, l = servingNode(t)
-	acquire(t, l, "a", 10)
-	s.HSet(testKeys.meta, "run", "an-earlier-process") // restarted, with another owner's key
-	if err := s.Set(testKeys.lock, "b"); err != nil {
-		t.Fatal(err)
-	}
-	if release(t, l, "a", 0) {
-		t.Fatal("release deleted another owner's key")
-	}
-	if got := s.HGet(testKeys.meta, "state") + "/" + s.HGet(testKeys.meta, "lost"); got != "amnesic/restart" {
-		t.Fatalf("marker after a release that found another owner's key: %s, want amnesic/restart", got)
+	for _, tc := range []struct {
+		name string
+		key  func(*miniredis.Miniredis) error // what the restart left of the lock key
+	}{
+		{"no key", func(s *miniredis.Miniredis) error { s.Del(testKeys.lock); return nil }},
+		{"another owner's key", func(s *miniredis.Miniredis) error { return s.Set(testKeys.lock, "b") }},
+	} {
+		s, l := restartedHolding(t)
+		if err := tc.key(s); err != nil {
+			t.Fatal(err)
+		}
+		if release(t, l, "a", 0) {
+			t.Fatalf("%s: release deleted a key that was not ours", tc.name)
+		}
+		if got := markerSays(s); got != "amnesic/restart" {
+			t.Fatalf("%s: marker after the release %s, want amnesic/restart", tc.name, got)
+		}
 	}
 }
 
@@ -285,9 +294,7 @@ func TestMarkerQuarantineAndHeal(t *testing.T) {
 // TestNewDeploymentHealRefusedOnAServedNode: the new-deployment heal skips the quarantine, so
 // the node refuses it unless it shows no sign of having served.
 func TestNewDeploymentHealRefusedOnAServedNode(t *testing.T) {
-	s, l := servingNode(t)
-	acquire(t, l, "a", 10)
-	s.HSet(testKeys.meta, "run", "an-earlier-process") // as after a restart with its data
+	_, l := restartedHolding(t)
 	rep := acquire(t, l, "a", 11)
 	if rep.status != Amnesic || rep.marker.lost != lossRestart {
 		t.Fatalf("after a restart = %+v, want amnesic, lost by a restart", rep)
